@@ -1,0 +1,105 @@
+"""Events of RFC 9293 3.10: user calls, segment arrivals, timeouts.
+
+Every event and segment has a repr that is valid Python, so a failing
+hypothesis program or a counterexample can be pasted back as a test.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Segment(NamedTuple):
+    """A segment as the model sees it (3.1): control bits, SEQ, ACK,
+    octets of data (a count: the model does not carry bytes) and WND."""
+
+    seq: int
+    ack: int = 0
+    syn: bool = False
+    ackf: bool = False
+    fin: bool = False
+    rst: bool = False
+    data: int = 0
+    wnd: int = 0
+
+    @property
+    def len(self) -> int:
+        """SEG.LEN of 3.3.1: data octets plus one for SYN and one for FIN."""
+        return self.data + self.syn + self.fin
+
+    def flags(self) -> str:
+        names = [n for n, on in (("SYN", self.syn), ("RST", self.rst), ("FIN", self.fin),
+                                 ("ACK", self.ackf)) if on]
+        return ",".join(names)
+
+    def brief(self) -> str:
+        """RFC 9293 figure notation: <SEQ=100><ACK=301><CTL=SYN,ACK><DATA=1>."""
+        out = f"<SEQ={self.seq}>"
+        if self.ackf:
+            out += f"<ACK={self.ack}>"
+        out += f"<CTL={self.flags()}>" if self.flags() else ""
+        if self.data:
+            out += f"<DATA={self.data}>"
+        return out
+
+
+class Open(NamedTuple):
+    active: bool
+
+    @property
+    def kind(self) -> str:
+        return "OPEN-ACTIVE" if self.active else "OPEN-PASSIVE"
+
+    def __str__(self):
+        return "OPEN (active)" if self.active else "OPEN (passive)"
+
+
+class Send(NamedTuple):
+    length: int
+
+    kind = "SEND"
+
+    def __str__(self):
+        return f"SEND ({self.length} octets)"
+
+
+class Close(NamedTuple):
+    kind = "CLOSE"
+
+    def __str__(self):
+        return "CLOSE"
+
+
+class Abort(NamedTuple):
+    kind = "ABORT"
+
+    def __str__(self):
+        return "ABORT"
+
+
+TIMEOUT_KINDS = {"retransmission": "RETRANSMISSION-TIMEOUT", "user": "USER-TIMEOUT",
+                 "time-wait": "TIME-WAIT-TIMEOUT"}
+
+
+class Timeout(NamedTuple):
+    which: str  # "retransmission", "user" or "time-wait"
+
+    @property
+    def kind(self) -> str:
+        return TIMEOUT_KINDS[self.which]
+
+    def __str__(self):
+        return f"{self.which.upper()} TIMEOUT"
+
+
+class Arrive(NamedTuple):
+    segment: Segment
+
+    kind = "SEGMENT"
+
+    def __str__(self):
+        return f"rcv {self.segment.brief()}"
+
+
+USER_KINDS = ("OPEN-ACTIVE", "OPEN-PASSIVE", "SEND", "CLOSE", "ABORT")
+EVENT_KINDS = USER_KINDS + tuple(TIMEOUT_KINDS.values())
