@@ -2,10 +2,13 @@
 
 Every event and segment has a repr that is valid Python, so a failing
 hypothesis program or a counterexample can be pasted back as a test.
+Events are frozen dataclasses, not tuples: Open(True) must never equal
+Send(1) (they key the engine's cache).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -43,7 +46,8 @@ class Segment(NamedTuple):
         return out
 
 
-class Open(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Open:
     active: bool
 
     @property
@@ -54,24 +58,33 @@ class Open(NamedTuple):
         return "OPEN (active)" if self.active else "OPEN (passive)"
 
 
-class Send(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Send:
     length: int
 
-    kind = "SEND"
+    @property
+    def kind(self) -> str:
+        return "SEND"
 
     def __str__(self):
         return f"SEND ({self.length} octets)"
 
 
-class Close(NamedTuple):
-    kind = "CLOSE"
+@dataclass(frozen=True, slots=True)
+class Close:
+    @property
+    def kind(self) -> str:
+        return "CLOSE"
 
     def __str__(self):
         return "CLOSE"
 
 
-class Abort(NamedTuple):
-    kind = "ABORT"
+@dataclass(frozen=True, slots=True)
+class Abort:
+    @property
+    def kind(self) -> str:
+        return "ABORT"
 
     def __str__(self):
         return "ABORT"
@@ -81,7 +94,8 @@ TIMEOUT_KINDS = {"retransmission": "RETRANSMISSION-TIMEOUT", "user": "USER-TIMEO
                  "time-wait": "TIME-WAIT-TIMEOUT"}
 
 
-class Timeout(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Timeout:
     which: str  # "retransmission", "user" or "time-wait"
 
     @property
@@ -92,10 +106,13 @@ class Timeout(NamedTuple):
         return f"{self.which.upper()} TIMEOUT"
 
 
-class Arrive(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Arrive:
     segment: Segment
 
-    kind = "SEGMENT"
+    @property
+    def kind(self) -> str:
+        return "SEGMENT"
 
     def __str__(self):
         return f"rcv {self.segment.brief()}"

@@ -280,7 +280,8 @@ add_rows(rows("text-out-of-order", TEXT_STATES, P + "text", when=ult(0, SEG_DATA
               then=CONTINUE,
               ref="3.10.7.4 seventh; MAY-13: beyond RCV.NXT: dropped (SHLD-31 not followed), ACK RCV.NXT"))
 add_rows(rows("text-none", TEXT_STATES, P + "text", then=CONTINUE, ref="3.10.7.4 seventh"))
-add_rows(rows("text-ignore", [S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT], P + "text",
+# (CLOSING never gets here: its ACK step ends processing or enters TIME-WAIT.)
+add_rows(rows("text-ignore", [S.CLOSE_WAIT, S.LAST_ACK, S.TIME_WAIT], P + "text",
               then=CONTINUE,
               ref="3.10.7.4 seventh: a FIN has been received: ignore the segment text"))
 
@@ -296,11 +297,12 @@ add_rows(rows("fin", S.FIN_WAIT_1, P + "fin", when=FIN_NEXT, set=FIN_TAKEN, ack=
 add_rows(rows("fin", S.FIN_WAIT_2, P + "fin", when=FIN_NEXT, set=FIN_TAKEN, ack=True,
               goto=S.TIME_WAIT,
               ref="3.10.7.4 eighth FIN-WAIT-2: enter TIME-WAIT (Figure 5 Note 2 when reached from FIN-WAIT-1 in one segment); MUST-13"))
-add_rows(rows("fin-again", [S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT], P + "fin",
+add_rows(rows("fin-again", [S.CLOSE_WAIT, S.LAST_ACK, S.TIME_WAIT], P + "fin",
               when=FIN_NEXT, ack=True,
               ref="3.10.7.4 eighth: remain in the state (a FIN was already received: RCV.NXT stays)"))
-add_rows(rows("fin-out-of-order", SYNC, P + "fin", when=FIN, ack=True,
+NOT_CLOSING = [s for s in SYNC if s is not S.CLOSING]
+add_rows(rows("fin-out-of-order", NOT_CLOSING, P + "fin", when=FIN, ack=True,
               ref="3.10.7.4 eighth: FIN not at RCV.NXT cannot be processed yet; ACK RCV.NXT"))
-add_rows(rows("fin-none", SYNC, P + "fin", ref="3.10.7.4 eighth: no FIN: return"))
+add_rows(rows("fin-none", NOT_CLOSING, P + "fin", ref="3.10.7.4 eighth: no FIN: return"))
 
 del add_rows

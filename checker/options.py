@@ -1,0 +1,63 @@
+"""The environment and channel as parameters (one options object that the
+explorer, the checks, the benchmarks and the CLI all take)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+MAX_ISS = (1 << 32) - 1
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the closed two-endpoint system may do.
+
+    capacity: a user call, a retransmission or a duplication is enabled only
+      while the channel toward the peer holds fewer than `capacity` segments
+      (a segment sent in reply to an arrival is never refused, so a channel
+      holds at most 2 x capacity).
+    loss, duplication, reordering: channel faults.
+    old_syn: the network may deliver, once, a SYN left over from an earlier
+      incarnation of the connection (3.5, Figure 8) to either endpoint.
+    abort: the ABORT call and the user timeout (3.10.5, 3.10.8) exist.
+    data: octets each user may SEND (one octet per call).
+    iss_a, iss_b: the endpoints' initial sequence numbers (3.4.1).
+    rcv_wnd: both endpoints' constant receive window.
+    """
+
+    capacity: int = 2
+    loss: bool = True
+    duplication: bool = False
+    reordering: bool = False
+    old_syn: bool = True
+    abort: bool = True
+    data: int = 1
+    iss_a: int = MAX_ISS
+    iss_b: int = 0x7FFFFFFF
+    rcv_wnd: int = 4
+
+    def with_(self, **kw) -> "Options":
+        return replace(self, **kw)
+
+    def faults(self) -> str:
+        names = [n for n in ("loss", "duplication", "reordering", "old_syn") if getattr(self, n)]
+        return "+".join(names) or "reliable"
+
+    def label(self) -> str:
+        return (f"k={self.capacity} {self.faults()} {'abort' if self.abort else 'no-abort'} "
+                f"data={self.data} ISS=({self.iss_a:#x},{self.iss_b:#x})")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def validate(self) -> None:
+        if not 1 <= self.capacity <= 8:
+            raise ValueError(f"--channel-capacity must be 1..8, got {self.capacity}")
+        if not 0 <= self.data <= 4:
+            raise ValueError(f"--data must be 0..4, got {self.data}")
+        for n in ("iss_a", "iss_b"):
+            v = getattr(self, n)
+            if not 0 <= v <= MAX_ISS:
+                raise ValueError(f"--{n.replace('_', '-')} must be in 0..2^32-1, got {v}")
+        if not 1 <= self.rcv_wnd <= 1 << 30:
+            raise ValueError(f"--rcv-wnd must be 1..2^30, got {self.rcv_wnd}")
