@@ -150,16 +150,17 @@ class _Space:
         cap = opts.capacity
         a, b, ab, ba, bua, bub, old = c
         cfgs = self.cfgs
-        full = len(ab) >= cap or len(ba) >= cap
         for side in (0, 1):
             if side == 0:
                 me, peer, budget, outgoing, inbox = a, b, bua, ab, ba
             else:
                 me, peer, budget, outgoing, inbox = b, a, bub, ba, ab
             S = "AB"[side]
-            # Spontaneous moves wait while either direction is full (replies to
-            # arrivals are never refused, so a direction holds at most 2k-1).
-            room = 0 if full else cap - len(outgoing)
+            # A spontaneous move (user call, timeout) waits while its own
+            # direction holds k segments or the reverse one more than k
+            # (replies to arrivals are never refused; this keeps each
+            # direction below 2k+1 segments).
+            room = max(0, cap - len(outgoing)) if len(inbox) <= cap else 0
 
             def put(new_me, new_budget, sent, new_inbox):
                 out = outgoing + sent if sent else outgoing
@@ -215,7 +216,7 @@ class _Space:
                         seen.add(sid)
                         if opts.loss:
                             yield ("lose", S, 8 + sid, None), put(me, budget, (), inbox[:i] + inbox[i + 1:])
-                        if opts.duplication and not full:
+                        if opts.duplication and len(inbox) < cap and len(outgoing) <= cap:
                             yield ("dup", S, 8 + sid, None), put(me, budget, (), inbox + (sid,))
             if old and cfgs[me].state is State.LISTEN:
                 # An old duplicate SYN from an earlier incarnation of the peer reaches

@@ -22,7 +22,8 @@ def variant_names() -> list[str]:
 def _where(err: BaseException, path: str) -> str:
     """file:line of the deepest frame inside `path` (or the syntax error)."""
     if isinstance(err, SyntaxError) and err.filename:
-        return f"{err.filename}:{err.lineno}"
+        same = os.path.abspath(err.filename) == os.path.abspath(path)
+        return f"{path if same else err.filename}:{err.lineno}"
     frames = [f for f in traceback.extract_tb(err.__traceback__)
               if os.path.abspath(f.filename) == os.path.abspath(path)]
     if frames:

@@ -13,9 +13,9 @@ class Options:
     """What the closed two-endpoint system may do.
 
     capacity: a user call, a retransmission or a duplication is enabled only
-      while the channel toward the peer holds fewer than `capacity` segments
-      (a segment sent in reply to an arrival is never refused, so a channel
-      holds at most 2 x capacity).
+      while the channel it adds to holds fewer than `capacity` segments and
+      the reverse channel at most `capacity` (a segment sent in reply to an
+      arrival is never refused, so a channel holds at most 2 x capacity).
     loss, duplication, reordering: channel faults.
     old_syn: the network may deliver, once, a SYN left over from an earlier
       incarnation of the connection (3.5, Figure 8) to either endpoint.
@@ -25,7 +25,7 @@ class Options:
     rcv_wnd: both endpoints' constant receive window.
     """
 
-    capacity: int = 2
+    capacity: int = 1
     loss: bool = True
     duplication: bool = False
     reordering: bool = False

@@ -95,7 +95,8 @@ def check_rows_fire(model: Model) -> CheckResult:
                       {"rows": n, "dead": [r.name for r in dead]})
     if dead:
         r = dead[0]
-        why = (f"no step of 3.10.7.4 continues into ({r.state}, {r.on})" if (r.state, r.on) not in reach
+        unreached = r.on.startswith(SEGMENT + "/") and (r.state, r.on) not in reach
+        why = (f"no step of 3.10.7.4 continues into ({r.state}, {r.on})" if unreached
                else f"earlier rows of ({r.state}, {r.on}) cover its guard '{r.when}'")
         res.counterexample = {"kind": "row", "why": f"row {model.row_index(r)} {r.describe()} can never fire: {why}",
                               "rows": [x.name for x in dead], "text": "\n".join(

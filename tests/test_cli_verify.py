@@ -1,0 +1,115 @@
+"""`python -m checker verify` as a user meets it: exit codes, the shipped
+variants failing their check with a ladder, malformed variants exiting 2
+with one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "checker", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_verify_standard_model_exits_0_and_reports_every_check():
+    p = run("verify")
+    assert p.returncode == 0, p.stdout + p.stderr
+    for name in ("rows-fire", "complete", "handshake-ack", "one-endpoint", "no-deadlock", "no-livelock",
+                 "established-reachable", "established-iff", "seq-agreement", "isn-agreement",
+                 "graceful-close", "coverage"):
+        assert name in p.stdout
+    assert "global states" in p.stdout and p.stdout.strip().splitlines()[-1].startswith("verdict: all")
+
+
+def test_verify_json_is_one_document_with_figures():
+    p = run("verify", "--json", "--no-abort")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["ok"] is True and doc["model"]["name"] == "standard"
+    assert all(not r["options"]["abort"] for r in doc["runs"])
+    assert all(r["states"] > 0 and r["edges"] > 0 for r in doc["runs"])
+
+
+@pytest.mark.parametrize("variant, check, shape", [
+    ("two_way_handshake", "isn-agreement", "rcv old duplicate"),
+    ("no_time_wait", "graceful-close", "<CTL=RST>"),
+    ("rfc793_syn_ack_check", "handshake-ack", "does not acknowledge the SYN"),
+])
+def test_shipped_variant_fails_its_check_with_a_counterexample(variant, check, shape):
+    p = run("verify", "--model", variant, "--json")
+    assert p.returncode == 1, p.stderr
+    doc = json.loads(p.stdout)
+    assert check in doc["failed"]
+    results = [c for c in doc["table_checks"] + [c for r in doc["runs"] for c in r["checks"]]
+               if c["name"] == check and c["status"] == "FAILED"]
+    cex = results[0]["counterexample"]
+    assert shape in cex["text"]
+    if cex.get("kind") == "ladder":
+        assert cex["length"] == len(cex["steps"]) >= 2
+
+
+def test_shipped_variant_text_output_draws_a_ladder():
+    p = run("verify", "--model", "model/variants/no_time_wait.py", "--quiet")
+    assert p.returncode == 1
+    assert "FAIL graceful-close" in p.stdout
+    assert "-->" in p.stdout and "<--" in p.stdout and "LAST-ACK" in p.stdout
+    assert p.stdout.strip().splitlines()[-1].startswith("verdict: FAILED")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("bad_unknown_state", "unknown state 'SYN-RCVD'"),
+    ("bad_expression", "unknown variable 'SND.MAX'"),
+    ("bad_kind", "is a seq, expected a bool"),
+    ("bad_duplicate", "duplicate row name"),
+    ("bad_duplicate_guard", "duplicate row: same state, event and guard as row"),
+    ("bad_syntax", "SyntaxError"),
+    ("bad_no_rows", "defines no ROWS"),
+])
+def test_malformed_variant_exits_2_with_one_line_naming_file_and_row(name, message):
+    path = f"tests/variants/{name}.py"
+    p = run("verify", "--model", path)
+    assert p.returncode == 2
+    assert p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr
+    assert lines[0].startswith(f"error: {path}") and message in lines[0]
+
+
+@pytest.mark.parametrize("args", [
+    ["verify", "--model", "no_such_variant"],
+    ["verify", "--model", "/nonexistent/variant.py"],
+    ["verify", "--iss-a", str(2**32)],
+    ["verify", "--channel-capacity", "0"],
+    ["verify", "--channel-capacity", "x"],
+    ["rows", "--state", "SYN-RCVD"],
+    ["no-such-command"],
+])
+def test_usage_errors_exit_2_without_traceback(args):
+    p = run(*args)
+    assert p.returncode == 2 and "Traceback" not in p.stderr and p.stderr.strip()
+
+
+def test_every_command_has_help():
+    top = run("--help")
+    assert top.returncode == 0
+    commands = [line.split()[0] for line in top.stdout.split("positional arguments:")[1]
+                .split("options:")[0].splitlines()[2:] if line.strip()]
+    assert "verify" in commands
+    for cmd in commands:
+        p = run(cmd, "--help")
+        assert p.returncode == 0 and "usage:" in p.stdout, cmd
+
+
+def test_rows_prints_the_table_with_rfc_references():
+    p = run("rows", "--state", "SYN-SENT")
+    assert p.returncode == 0
+    assert "syn-sent-synack@SYN-SENT" in p.stdout and "3.10.7.3" in p.stdout
+    assert "LISTEN" not in [line.split()[2] for line in p.stdout.splitlines()]

@@ -1,0 +1,2 @@
+"""Malformed variant: not even Python."""
+ROWS = [
