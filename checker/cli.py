@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"ISS of endpoint B (default {Options.iss_b:#x})")
     v.add_argument("--rcv-wnd", type=_int, default=Options.rcv_wnd, metavar="N",
                    help=f"receive window of both endpoints (default {Options.rcv_wnd})")
-    v.add_argument("--max-states", type=_int, default=3_000_000, metavar="N",
+    v.add_argument("--max-states", type=_int, default=2_000_000, metavar="N",
                    help="give up (inconclusive) beyond this many global states")
     v.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     v.add_argument("--quiet", "-q", action="store_true", help="print failures and the verdict only")

@@ -186,3 +186,6 @@ def check_graceful_close(exp: Exploration) -> CheckResult:
 
 COMPOSED_CHECKS = [check_deadlock, check_livelock, check_established_reachable, check_established_iff,
                    check_seq_agreement, check_isn_agreement, check_graceful_close]
+
+# Checks whose failure needs the whole graph (a dead end, a trap, an absence).
+LIVENESS = (check_deadlock, check_livelock, check_established_reachable)

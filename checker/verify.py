@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from checker.composed import COMPOSED_CHECKS
+from checker.composed import COMPOSED_CHECKS, LIVENESS
 from checker.explore import Exploration, explore
 from checker.options import Options
 from checker.result import FAIL, NA, PASS, CheckResult
@@ -108,8 +108,13 @@ def run_verify(model: Model, runs: list[Options], max_states: int, progress=None
         results = []
         for check in COMPOSED_CHECKS:
             r = check(exp)
-            if exp.truncated and r.status == PASS:
+            # A cut state space proves no "for all" claim, and its cut-off
+            # frontier looks like dead ends: only a violation found along a
+            # real path (a safety counterexample) still stands.
+            liveness = check in LIVENESS
+            if exp.truncated and (r.status == PASS or liveness):
                 r.status = NA
+                r.counterexample = None
                 r.summary += f" (state space cut at {max_states} states: inconclusive)"
             results.append(r)
             if progress:

@@ -1,0 +1,533 @@
+"""State diagrams drawn from the table (RFC 9293 3.3.2 Figure 5), and the
+composed two-endpoint graph of `checker.explore`.
+
+Nothing here lists edges by hand. Every edge comes from rows of the table:
+- a row whose next state differs from its state is a transition; a
+  3.10.7.4 pipeline path that changes state twice (a row that continues,
+  then a later step's row) is one composite transition (Figure 5 Note 2:
+  FIN-WAIT-1 to TIME-WAIT when a FIN arrives that also acknowledges ours);
+- the label is built from the row: its event (user call, timeout, or the
+  control bits the row's guard requires of the arriving segment, after the
+  earlier rows of the same (state, step) have been ruled out: first match
+  wins), "of SYN"/"of FIN" when the guard forces SEG.ACK = SND.NXT (z3,
+  under `checker.wellformed.state_facts`) and the control sent on entering
+  the state is a SYN or a FIN, and what the row sends;
+- the kind says which part of Figure 5 the edge belongs to, from the row's
+  event and step: "figure" (user OPEN/CLOSE, the 2 MSL timeout, segments
+  handled by 3.10.7.2/3.10.7.3 without RST and by the ACK, text and FIN
+  steps of 3.10.7.4), "note1" (a RST returning SYN-RECEIVED to LISTEN),
+  "note2" (composite), "note3" (RST received or sent: ABORT), "other"
+  (everything else that changes state: user timeout, the SYN check of
+  3.10.7.4) and "loop" (rows that keep the state).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import z3
+
+from checker.wellformed import state_facts, z3_env
+from model import expr as X
+from model.machine import PIPELINE_STATES, Model
+from model.rows import CONTINUE, SEGMENT, STEPS, Row
+from model.state import State
+
+S = State
+FIGURE_KINDS = ("figure", "note1")
+ALL_KINDS = ("figure", "note1", "note2", "note3", "other", "loop")
+
+EVENT_LABELS = {"OPEN-PASSIVE": "passive OPEN", "OPEN-ACTIVE": "active OPEN", "CLOSE": "CLOSE",
+                "SEND": "SEND", "ABORT": "ABORT", "RETRANSMISSION-TIMEOUT": "retransmission timeout",
+                "USER-TIMEOUT": "user timeout", "TIME-WAIT-TIMEOUT": "timeout=2MSL"}
+FLAG_ORDER = ("SYN", "FIN", "RST", "ACK")
+FLAG_VARS = {"SYN": "CTL.SYN", "FIN": "CTL.FIN", "RST": "CTL.RST", "ACK": "CTL.ACK"}
+
+
+class DiagramError(Exception):
+    """Rendering failed (no Graphviz, or dot rejected the input)."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: State
+    dst: State
+    event: str  # "rcv SYN", "CLOSE", "timeout=2MSL"
+    action: str  # "snd SYN,ACK", "x", "delete TCB"
+    kind: str  # see ALL_KINDS
+    rows: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.event} / {self.action}"
+
+
+# --- reading the table ------------------------------------------------------------
+
+class _Reader:
+    """z3 questions about rows, asked once per model."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.v = z3_env()
+        self.cond: dict[str, z3.BoolRef] = {}
+        for key, compiled in model.index.items():
+            earlier = []
+            for c in compiled:
+                g = X.to_z3(c.row.when, self.v)
+                g = g if isinstance(g, z3.BoolRef) else z3.BoolVal(bool(g))
+                self.cond[c.row.name] = z3.And(g, *[z3.Not(e) for e in earlier])
+                earlier.append(g)
+        self._cache: dict[str, dict[str, bool]] = {}
+        self.last_ctl = self._last_control()
+
+    def _answers(self, row: Row) -> dict[str, bool]:
+        """Which claims the row's firing condition implies (one solver per
+        row, one push/pop per claim)."""
+        hit = self._cache.get(row.name)
+        if hit is None:
+            s = z3.Solver()
+            s.set("timeout", 5_000)
+            s.add(*state_facts(row.state, self.v))
+            s.add(self.cond[row.name])
+            hit = {}
+            for what in ["flag:" + f for f in FLAG_ORDER] + ["acks-all"]:
+                s.push()
+                s.add(z3.Not(self._claim(what)))
+                hit[what] = s.check() == z3.unsat
+                s.pop()
+            self._cache[row.name] = hit
+        return hit
+
+    def _claim(self, what: str):
+        if what.startswith("flag:"):
+            return self.v[FLAG_VARS[what[5:]]]
+        if what == "acks-all":
+            return self.v["SEG.ACK"] == self.v["SND.NXT"]
+        raise ValueError(what)
+
+    def required_flags(self, row: Row) -> list[str]:
+        return [f for f in FLAG_ORDER if self._answers(row)["flag:" + f]]
+
+    def acks_all(self, row: Row) -> bool:
+        return self._answers(row)["acks-all"]
+
+    def _last_control(self) -> dict[State, set[str]]:
+        """For each state, the control (SYN or FIN) of the last segment sent
+        that occupies sequence space, as the rows entering the state send it
+        (inherited through rows that send none)."""
+        out: dict[State, set[str]] = {s: set() for s in State}
+        changed = True
+        while changed:
+            changed = False
+            for r in self.model.rows:
+                if r.goto is None or r.goto is r.state or r.goto in (S.CLOSED, S.LISTEN):
+                    continue
+                ctl = set()
+                for e in r.emit:
+                    ctl |= e.flags & {"SYN", "FIN"}
+                new = ctl if ctl else out[r.state]
+                if not new <= out[r.goto]:
+                    out[r.goto] |= new
+                    changed = True
+        return out
+
+
+def _step_of(row: Row) -> str | None:
+    if row.on.startswith(SEGMENT + "/"):
+        return row.on[len(SEGMENT) + 1:]
+    return None
+
+
+def _event_label(rd: _Reader, row: Row) -> str:
+    if not row.on.startswith(SEGMENT):
+        return EVENT_LABELS.get(row.on, row.on)
+    flags = rd.required_flags(row)
+    shown = [f for f in flags if f != "ACK" or len(flags) == 1 or "SYN" in flags]
+    if flags == ["ACK"] and rd.acks_all(row):
+        ctl = rd.last_ctl.get(row.state, set())
+        if len(ctl) == 1:
+            return f"rcv ACK of {next(iter(ctl))}"
+    return "rcv " + (",".join(shown) if shown else "segment")
+
+
+def _action_label(row: Row, dst: State) -> str:
+    parts = []
+    if row.state is S.CLOSED and dst is not S.CLOSED:
+        parts.append("create TCB")
+    for e in row.emit:
+        flags = [f for f in FLAG_ORDER if f in e.flags]
+        if "FIN" in flags:
+            flags = [f for f in flags if f != "ACK"]  # Figure 5 writes "snd FIN" for <CTL=FIN,ACK>
+        parts.append("snd " + ",".join(flags))
+    if row.ack:
+        parts.append("snd ACK")
+    if row.error:
+        parts.append(f"error: {row.error}")
+    if dst is S.CLOSED and row.state is not S.CLOSED:
+        parts.append("delete TCB")
+    return ", ".join(dict.fromkeys(parts)) or "x"
+
+
+def _kind(rd: _Reader, row: Row) -> str:
+    if row.target is row.state or row.error:
+        return "loop"
+    step = _step_of(row)
+    if row.on == SEGMENT or step is not None:
+        rst = "RST" in rd.required_flags(row)
+        if rst or step == "rst":
+            return "note1" if row.target is S.LISTEN and row.state is S.SYN_RECEIVED else "note3"
+        if step is None or step in ("ack", "text", "fin"):
+            return "figure"
+        return "other"
+    if row.on in ("OPEN-PASSIVE", "OPEN-ACTIVE", "CLOSE", "TIME-WAIT-TIMEOUT"):
+        return "figure"
+    if row.on == "ABORT" and any("RST" in e.flags for e in row.emit):
+        return "note3"
+    return "other"
+
+
+def _composites(model: Model) -> list[tuple[Row, ...]]:
+    """3.10.7.4 paths that change state more than once: the state-changing
+    rows along each path through the steps."""
+
+    @functools.lru_cache(maxsize=None)
+    def paths(state: State, i: int) -> frozenset:
+        if i >= len(STEPS):
+            return frozenset({()})
+        cands = model.index.get((state, SEGMENT + "/" + STEPS[i]))
+        if cands is None:
+            return paths(state, i + 1)
+        out = set()
+        for c in cands:
+            r = c.row
+            nxt = paths(r.target, i + 1) if r.then == CONTINUE else frozenset({()})
+            changes = r.goto is not None and r.goto is not state
+            for tail in nxt:
+                out.add(((r,) if changes else ()) + tail)
+        return frozenset(out)
+
+    found = []
+    for st in sorted(PIPELINE_STATES, key=lambda s: list(State).index(s)):
+        for p in sorted(paths(st, 0), key=lambda p: [r.name for r in p]):
+            if len(p) >= 2:
+                found.append(p)
+    return found
+
+
+_READERS: dict[int, _Reader] = {}
+
+
+def _reader(model: Model) -> _Reader:
+    rd = _READERS.get(id(model))
+    if rd is None or rd.model is not model:
+        rd = _READERS[id(model)] = _Reader(model)
+    return rd
+
+
+@functools.lru_cache(maxsize=8)
+def _edges_cached(model: Model, loops: bool) -> tuple[Edge, ...]:
+    rd = _reader(model)
+    groups: dict[tuple, list[str]] = {}
+    for r in model.rows:
+        if not loops and (r.target is r.state or r.error):
+            continue  # keeps the state: no z3 questions needed for the figure
+        dst = r.target
+        key = (r.state, dst, _event_label(rd, r), _action_label(r, dst), _kind(rd, r))
+        groups.setdefault(key, []).append(r.name)
+    for path in _composites(model):
+        first, last = path[0], path[-1]
+        events = [_event_label(rd, r) for r in path]
+        event = events[0] + "".join(" + " + e.removeprefix("rcv ") for e in events[1:])
+        acts = [a for r in path for a in [_action_label(r, r.target)] if a != "x"]
+        key = (first.state, last.target, event, ", ".join(dict.fromkeys(acts)) or "x", "note2")
+        groups.setdefault(key, []).extend(r.name for r in path)
+    return tuple(Edge(s, d, ev, act, kind, tuple(dict.fromkeys(rows)))
+                 for (s, d, ev, act, kind), rows in groups.items())
+
+
+def table_edges(model: Model, loops: bool = True) -> list[Edge]:
+    """Every edge the table defines, grouped by (source, target, label,
+    kind); without `loops`, only the edges that change state."""
+    return list(_edges_cached(model, loops))
+
+
+def select(edges: list[Edge], view: str, self_loops: bool = True) -> list[Edge]:
+    """view "figure5": the edges of Figure 5 (and its Note 1 edge, which the
+    figure draws); "full": every row (notes, RST, timeouts, and unless
+    self_loops is False the rows that keep the state)."""
+    if view == "figure5":
+        return [e for e in edges if e.kind in FIGURE_KINDS]
+    if view == "full":
+        return [e for e in edges if self_loops or e.kind != "loop"]
+    raise ValueError(f"unknown view {view!r}")
+
+
+# --- DOT ------------------------------------------------------------------------------
+
+# Layout hints only (which states share a row, as Figure 5 draws them).
+FIGURE_RANKS = [(S.SYN_RECEIVED, S.SYN_SENT), (S.FIN_WAIT_1, S.CLOSE_WAIT),
+                (S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK)]
+STYLE = {"figure": 'color="black"', "note1": 'color="black"',
+         "note2": 'color="#1f6feb", style="dashed", fontcolor="#1f6feb"',
+         "note3": 'color="#cf222e", style="dashed", fontcolor="#cf222e"',
+         "other": 'color="#8250df", style="dotted", fontcolor="#8250df"',
+         "loop": 'color="#6e7781", fontcolor="#6e7781"'}
+LEGEND = {"figure": "Figure 5", "note1": "Figure 5 (Note 1)", "note2": "Note 2: two steps in one segment",
+          "note3": "Note 3: RST received or sent", "other": "other state changes",
+          "loop": "rows that keep the state"}
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+NOTE_MARK = {"note1": " (Note 1)", "note2": " (Note 2)", "note3": " (Note 3)"}
+
+
+def shown_label(e: Edge) -> str:
+    """The label as drawn: Figure 5 writes "rcv RST (note 1)"."""
+    mark = NOTE_MARK.get(e.kind, "")
+    return f"{e.event}{mark} / {e.action}"
+
+
+def node_id(s: State) -> str:
+    return s.name
+
+
+def _late(s: State) -> bool:
+    """States drawn below ESTABLISHED in Figure 5 (their edges into CLOSED
+    go to the second CLOSED box at the bottom, as the figure draws it)."""
+    return s in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
+
+
+def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False) -> str:
+    lines = [f"digraph {_q('tcp_' + title.split()[0].lower())} {{",
+             f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
+             "  node [shape=box, fontname=Helvetica, fontsize=12, width=1.3];",
+             "  edge [fontname=Helvetica, fontsize=9];",
+             f"  comment={_q('generated from the table of model ' + model_name + ' by python -m checker diagram')};"]
+    two_closed = any(e.dst is S.CLOSED and _late(e.src) for e in edges)
+    for s in State:
+        lines.append(f"  {node_id(s)} [label={_q(str(s))}];")
+    if two_closed:
+        lines.append(f"  CLOSED_END [label={_q('CLOSED')}];")
+    for group in FIGURE_RANKS:
+        lines.append("  { rank=same; " + " ".join(node_id(s) + ";" for s in group) + " }")
+    if two_closed:
+        lines.append("  { rank=same; TIME_WAIT; CLOSED_END; }")
+    loops: dict[State, list[Edge]] = {}
+    for e in edges:
+        if e.kind == "loop":
+            loops.setdefault(e.src, []).append(e)
+    for st, group in loops.items():
+        # One self-loop per state, one label line per (event, action): the
+        # rows that keep the state would otherwise be dozens of loops each.
+        text = "\n".join(dict.fromkeys(shown_label(e) for e in group))
+        rows = [r for e in group for r in e.rows]
+        attrs = [f"label={_q(text)}", STYLE["loop"], f"tooltip={_q(', '.join(rows))}",
+                 f"rows={_q(' '.join(rows))}", f"kind={_q('loop')}", "fontsize=7"]
+        lines.append(f"  {node_id(st)} -> {node_id(st)} [{', '.join(attrs)}];")
+    for e in edges:
+        if e.kind == "loop":
+            continue
+        dst = "CLOSED_END" if (two_closed and e.dst is S.CLOSED and _late(e.src)) else node_id(e.dst)
+        attrs = [f"label={_q(shown_label(e))}", STYLE[e.kind], f"tooltip={_q(', '.join(e.rows))}",
+                 f"rows={_q(' '.join(e.rows))}", f"kind={_q(e.kind)}"]
+        lines.append(f"  {node_id(e.src)} -> {dst} [{', '.join(attrs)}];")
+    if legend:
+        used = [k for k in ALL_KINDS if any(e.kind == k for e in edges)]
+        lines.append("  subgraph cluster_legend { label=\"legend\"; fontsize=10; style=dashed;")
+        for i, k in enumerate(used):
+            lines.append(f"    legend_{i}a [shape=point, width=0.05, label=\"\"]; "
+                         f"legend_{i}b [shape=plaintext, fontsize=9, label={_q(LEGEND[k])}];")
+            lines.append(f"    legend_{i}a -> legend_{i}b [{STYLE[k]}, arrowhead=none];")
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# --- Mermaid ---------------------------------------------------------------------------
+
+def _mm(text: str) -> str:
+    """Mermaid-safe label text: '#' first, then ':', ';', quotes and angle
+    brackets as Mermaid entity codes."""
+    for a, b in (("#", "#35;"), (":", "#58;"), (";", "#59;"), ('"', "#quot;"), ("<", "#lt;"),
+                 (">", "#gt;")):
+        text = text.replace(a, b)
+    return text
+
+
+def to_mermaid(edges: list[Edge], title: str) -> str:
+    lines = ["---", f"title: {title}", "---", "stateDiagram-v2"]
+    two_closed = any(e.dst is S.CLOSED and _late(e.src) for e in edges)
+    for s in State:
+        lines.append(f"    state \"{s}\" as {node_id(s)}")
+    if two_closed:
+        lines.append("    state \"CLOSED\" as CLOSED_END")
+    lines.append(f"    [*] --> {node_id(S.CLOSED)}")
+    for e in edges:
+        dst = "CLOSED_END" if (two_closed and e.dst is S.CLOSED and _late(e.src)) else node_id(e.dst)
+        lines.append(f"    {node_id(e.src)} --> {dst} : {_mm(shown_label(e))}")
+    return "\n".join(lines) + "\n"
+
+
+# --- rendering with Graphviz --------------------------------------------------------------
+
+def dot_binary() -> str | None:
+    return shutil.which("dot")
+
+
+def render(dot_text: str, fmt: str) -> bytes:
+    """SVG or PNG bytes from DOT text, by the Graphviz `dot` program."""
+    exe = dot_binary()
+    if exe is None:
+        raise DiagramError(f"{fmt.upper()} output needs Graphviz's dot program, which is not on PATH "
+                           "(Debian: apt-get install graphviz); DOT and Mermaid output work without it")
+    proc = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, timeout=120)
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise DiagramError(f"dot -T{fmt} failed: {msg[0] if msg else 'exit ' + str(proc.returncode)}")
+    return proc.stdout
+
+
+# --- the composed two-endpoint graph ----------------------------------------------------------
+
+@dataclass
+class Composed:
+    """The reachable global states of two endpoints (checker.explore) with the
+    counterexample paths of the failing composed checks (checker.composed)."""
+
+    exploration: object
+    failed: list  # CheckResult with a ladder counterexample
+    paths: dict[str, list[int]]  # check name -> node ids from the initial state
+    labels: dict[tuple[int, int], str]  # edge -> step text ("A: rcv <SEQ=...>")
+
+
+def _node_index(exp) -> dict:
+    return {c: i for i, c in enumerate(exp.states)}
+
+
+def _follow(exp, index: dict, steps: list[dict]) -> list[int] | None:
+    """The node path whose decoded states are the counterexample's steps
+    (checker.ladder.ladder_json), by depth-first search from node 0."""
+
+    def matches(g, st) -> bool:
+        return (g.a.state.value == st["A"] and g.b.state.value == st["B"]
+                and g.a.env() == st["A_vars"] and g.b.env() == st["B_vars"]
+                and [s.brief() for s in g.ab] == st["in_flight"]["A->B"]
+                and [s.brief() for s in g.ba] == st["in_flight"]["B->A"])
+
+    def dfs(node: int, k: int) -> list[int] | None:
+        if k == len(steps):
+            return [node]
+        seen = set()
+        for _label, h in exp.space.successors(exp.states[node]):
+            v = index.get(h)
+            if v is None or v in seen:
+                continue
+            seen.add(v)
+            if matches(exp.space.decode(h), steps[k]):
+                rest = dfs(v, k + 1)
+                if rest is not None:
+                    return [node] + rest
+        return None
+
+    return dfs(0, 0)
+
+
+def composed(model: Model, opts, max_nodes: int = 1500) -> Composed:
+    """Explore (small capacities) and run the composed checks; raise
+    DiagramError beyond `max_nodes` global states."""
+    from checker.composed import COMPOSED_CHECKS
+    from checker.explore import explore
+
+    exp = explore(model, opts, max_states=max_nodes + 1)
+    if exp.truncated or exp.n_states > max_nodes:
+        raise DiagramError(f"the composed graph has more than {max_nodes} global states "
+                           f"({opts.label()}); use a smaller --channel-capacity/--data, fewer faults, "
+                           "or raise --max-nodes")
+    index = _node_index(exp)
+    failed, paths = [], {}
+    for check in COMPOSED_CHECKS:
+        res = check(exp)
+        if res.failed and res.counterexample and res.counterexample.get("steps") is not None:
+            path = _follow(exp, index, res.counterexample["steps"])
+            if path is not None:
+                failed.append(res)
+                paths[res.name] = path
+    labels = {}
+    for u, c in enumerate(exp.states):
+        for label, h in exp.space.successors(c):
+            v = index.get(h)
+            if v is not None and (u, v) not in labels:
+                labels[(u, v)] = str(exp.space.step_of(label))
+    return Composed(exp, failed, paths, labels)
+
+
+def _gnode(g) -> str:
+    return f"{g.a.state} | {g.b.state}"
+
+
+def composed_dot(c: Composed, title: str) -> str:
+    from checker.explore import is_final
+
+    exp = c.exploration
+    on_path = {(u, v) for p in c.paths.values() for u, v in zip(p, p[1:])}
+    path_nodes = {n for p in c.paths.values() for n in p}
+    ends = {p[-1] for p in c.paths.values()}
+    lines = [f"digraph {_q('tcp_composed')} {{",
+             f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=14;",
+             "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=Helvetica, fontsize=8];",
+             "  edge [fontname=Helvetica, fontsize=7, color=\"#8c959f\"];"]
+    for i in range(exp.n_states):
+        g = exp.state(i)
+        inflight = f"A->B {len(g.ab)}  B->A {len(g.ba)}"
+        attrs = [f"label={_q(_gnode(g) + chr(10) + inflight)}",
+                 f"tooltip={_q('A: ' + g.a.brief() + '; B: ' + g.b.brief() + '; A->B ' + ' '.join(s.brief() for s in g.ab) + '; B->A ' + ' '.join(s.brief() for s in g.ba))}"]
+        if i == 0:
+            attrs.append("penwidth=2")
+        if is_final(g):
+            attrs.append("peripheries=2")
+        if i in ends:
+            attrs.append('fillcolor="#ff8182"')
+        elif i in path_nodes:
+            attrs.append('fillcolor="#ffebe9"')
+        lines.append(f"  n{i} [{', '.join(attrs)}];")
+    for u, v in sorted(exp.graph.edges()):
+        text = c.labels.get((u, v), "")
+        attrs = [f"tooltip={_q(text)}"]
+        if (u, v) in on_path:
+            attrs += ['color="#cf222e"', "penwidth=2.5", f"label={_q(text)}", 'fontcolor="#cf222e"']
+        lines.append(f"  n{u} -> n{v} [{', '.join(attrs)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+MERMAID_MAX_EDGES = 500  # mermaid's default maxEdges
+
+
+def composed_mermaid(c: Composed, title: str) -> str:
+    exp = c.exploration
+    on_path = {(u, v) for p in c.paths.values() for u, v in zip(p, p[1:])}
+    ends = {p[-1] for p in c.paths.values()}
+    lines = ["---", f"title: {title}", "---", "flowchart TD"]
+    for i in range(exp.n_states):
+        g = exp.state(i)
+        lines.append(f"    n{i}[\"{_mm(_gnode(g))}\"]")
+    hot = []
+    for k, (u, v) in enumerate(sorted(exp.graph.edges())):
+        if (u, v) in on_path:
+            lines.append(f"    n{u} -->|\"{_mm(c.labels.get((u, v), ''))}\"| n{v}")
+            hot.append(str(k))
+        else:
+            lines.append(f"    n{u} --> n{v}")
+    if hot:
+        lines.append(f"    linkStyle {','.join(hot)} stroke:#cf222e,stroke-width:3px")
+    for n in sorted(ends):
+        lines.append(f"    style n{n} fill:#ff8182")
+    return "\n".join(lines) + "\n"
