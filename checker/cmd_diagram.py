@@ -8,8 +8,6 @@ import json
 import sys
 
 from checker.cli import EXIT_OK, UsageError, _add_model_arg, _int
-from checker.diagram import (DiagramError, composed, composed_dot, composed_mermaid, select,
-                             table_edges, to_dot, to_mermaid, render)
 from checker.load import load_model
 from checker.options import Options
 
@@ -77,6 +75,9 @@ def _write(args, data: bytes | str) -> None:
 
 
 def run(args) -> int:
+    # checker.diagram imports z3: only when the command runs, not at start-up
+    from checker.diagram import DiagramError, render, select, table_edges, to_dot, to_mermaid
+
     if args.format == "png" and args.out is None and not args.json:
         raise UsageError("--format png writes binary data: give --out FILE.png")
     model = load_model(args.model)
@@ -106,6 +107,8 @@ def run(args) -> int:
 
 
 def _run_composed(args, model) -> int:
+    from checker.diagram import composed, composed_dot, composed_mermaid, render
+
     opts = Options(capacity=args.channel_capacity, loss=args.loss, duplication=args.duplication,
                    reordering=args.reordering, old_syn=args.old_syn, abort=args.abort, data=args.data,
                    iss_a=args.iss_a, iss_b=args.iss_b, rcv_wnd=args.rcv_wnd)

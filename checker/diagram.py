@@ -362,8 +362,20 @@ def _mm(text: str) -> str:
     return text
 
 
+def _yaml_str(text: str) -> str:
+    """A double-quoted YAML scalar (Mermaid's front matter is YAML)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _mm_state(text: str) -> str:
+    """A stateDiagram transition label ends at the line and may not hold
+    ':' or ';' (entity codes are a flowchart feature): "error: x" becomes
+    "error - x"."""
+    return text.replace(":", " -").replace(";", ",").replace('"', "'").replace("<", "(").replace(">", ")")
+
+
 def to_mermaid(edges: list[Edge], title: str) -> str:
-    lines = ["---", f"title: {title}", "---", "stateDiagram-v2"]
+    lines = ["---", f"title: {_yaml_str(title)}", "---", "stateDiagram-v2"]
     two_closed = any(e.dst is S.CLOSED and _late(e.src) for e in edges)
     for s in State:
         lines.append(f"    state \"{s}\" as {node_id(s)}")
@@ -372,7 +384,7 @@ def to_mermaid(edges: list[Edge], title: str) -> str:
     lines.append(f"    [*] --> {node_id(S.CLOSED)}")
     for e in edges:
         dst = "CLOSED_END" if (two_closed and e.dst is S.CLOSED and _late(e.src)) else node_id(e.dst)
-        lines.append(f"    {node_id(e.src)} --> {dst} : {_mm(shown_label(e))}")
+        lines.append(f"    {node_id(e.src)} --> {dst} : {_mm_state(shown_label(e))}")
     return "\n".join(lines) + "\n"
 
 
@@ -515,7 +527,7 @@ def composed_mermaid(c: Composed, title: str) -> str:
     exp = c.exploration
     on_path = {(u, v) for p in c.paths.values() for u, v in zip(p, p[1:])}
     ends = {p[-1] for p in c.paths.values()}
-    lines = ["---", f"title: {title}", "---", "flowchart TD"]
+    lines = ["---", f"title: {_yaml_str(title)}", "---", "flowchart TD"]
     for i in range(exp.n_states):
         g = exp.state(i)
         lines.append(f"    n{i}[\"{_mm(_gnode(g))}\"]")

@@ -70,7 +70,7 @@ def segment_env(seg: Segment) -> dict:
 def _make_segment(flags, seq, ack, data, wnd) -> Segment:
     return Segment(seq=seq, ack=ack if ack is not None else 0, syn="SYN" in flags,
                    ackf="ACK" in flags, fin="FIN" in flags, rst="RST" in flags,
-                   data=data, wnd=0 if "RST" in flags else wnd)
+                   data=data, wnd=0 if "RST" in flags and "ACK" not in flags else wnd)
 
 
 def validate(rows: list[Row], source: str) -> None:

@@ -266,6 +266,9 @@ add_rows(rows("ack-dup", [S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAI
 add_rows(rows("ack-old", [S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.LAST_ACK,
                           S.TIME_WAIT], P + "ack", then=CONTINUE,
               ref="3.10.7.4 fifth: duplicate ACK (SEG.ACK =< SND.UNA) can be ignored"))
+add_rows(rows("ack-dup-ignore", S.CLOSING, P + "ack", when=eq(SEG_ACK, SND_UNA),
+              set={"SND.WND": SEG_WND},
+              ref="3.10.7.4 fifth CLOSING: as ESTABLISHED (update the send window), then ignore the segment"))
 add_rows(rows("ack-ignore", S.CLOSING, P + "ack",
               ref="3.10.7.4 fifth CLOSING: otherwise ignore the segment"))
 
