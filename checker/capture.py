@@ -62,7 +62,7 @@ class Packet(NamedTuple):
     data: int
     window: int
     options: tuple  # ((kind, value), ...): MSS, WS, SACK-permitted, SACK blocks, TS
-    ident: bytes  # the IP packet as captured: two byte-identical copies are one transmission
+    ident: int  # hash of the IP packet as captured (byte-identical copies: see --merge-duplicates)
 
     @property
     def source(self) -> tuple[str, int]:
@@ -218,7 +218,7 @@ def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture) -> Pa
         cap.skip("TCP header cut by the snap length")
         return None
     return Packet(frame, ts, src, sport, dst, dport, seq, ack, offflags & 0xFF, ip_end - tcp - thl,
-                  window, _tcp_options(buf[tcp + 20:tcp + thl]), bytes(buf[off:min(len(buf), ip_end)]))
+                  window, _tcp_options(buf[tcp + 20:tcp + thl]), hash(bytes(buf[off:min(len(buf), ip_end)])))
 
 
 # --- files ------------------------------------------------------------------------

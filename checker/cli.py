@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give up (inconclusive) beyond this many global states")
     v.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     v.add_argument("--quiet", "-q", action="store_true", help="print failures and the verdict only")
+    v.add_argument("--pcap-out", metavar="DIR", default=None,
+                   help="also write each counterexample ladder as a pcap in DIR (A=10.0.0.1, B=10.0.0.2), "
+                        "to open in Wireshark")
     v.set_defaults(func=cmd_verify)
 
     ls = sub.add_parser("variants", help="list the shipped model variants",
@@ -141,6 +144,8 @@ def cmd_verify(args) -> int:
         out.flush()
 
     rep = run_verify(model, runs, args.max_states, progress)
+    if args.pcap_out:
+        write_pcaps(rep, args.pcap_out, quiet=args.json)
     if args.json:
         json.dump(rep.as_json(), out, indent=1)
         out.write("\n")
@@ -153,6 +158,25 @@ def cmd_verify(args) -> int:
         else:
             print(f"verdict: all {n} checks hold or do not apply, in {rep.seconds:.1f}s", file=out)
     return EXIT_OK if rep.ok else EXIT_FAIL
+
+
+def write_pcaps(rep, directory: str, quiet: bool) -> None:
+    """verify --pcap-out: one pcap per counterexample ladder."""
+    import os
+
+    from checker.pcapout import counterexample_filename, write_counterexample_pcap
+
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"--pcap-out {directory}: {err.strerror}") from None
+    for c in rep.all_checks():
+        if c.failed and (c.counterexample or {}).get("steps"):
+            path = os.path.join(directory, counterexample_filename(c))
+            n = write_counterexample_pcap(c, path)
+            c.counterexample["pcap"] = path
+            if not quiet:
+                print(f"wrote {path} ({n} packets)")
 
 
 def cmd_variants(args) -> int:

@@ -93,8 +93,9 @@ def write_counterexample_pcap(result: CheckResult, path: str) -> int:
 
 
 def counterexample_filename(result: CheckResult) -> str:
-    """A file name for a result's counterexample: check name and run options,
-    e.g. 'graceful-close_k=1_reliable_abort_data=1.pcap'."""
-    keep = "".join(ch if ch.isalnum() or ch in "=-" else "_" for ch in (result.run or ""))
-    keep = "_".join(p for p in keep.split("_") if p and not p.startswith("ISS"))
+    """A file name for a result's counterexample: check name and run options
+    (`Options.label()`), e.g. 'graceful-close_k=1_loss+old_syn_no-abort_data=1_ISS=ffffffff,7fffffff.pcap'."""
+    label = (result.run or "").replace("0x", "").replace("(", "").replace(")", "")
+    keep = "".join(ch if ch.isalnum() or ch in "=-+,." else "_" for ch in label)
+    keep = "_".join(p for p in keep.split("_") if p)
     return f"{result.name}{'_' + keep if keep else ''}.pcap"

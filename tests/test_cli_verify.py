@@ -113,3 +113,16 @@ def test_rows_prints_the_table_with_rfc_references():
     assert p.returncode == 0
     assert "syn-sent-synack@SYN-SENT" in p.stdout and "3.10.7.3" in p.stdout
     assert "LISTEN" not in [line.split()[2] for line in p.stdout.splitlines()]
+
+
+def test_pcap_out_writes_each_counterexample_as_a_readable_pcap(tmp_path):
+    from scapy.utils import rdpcap
+
+    p = run("verify", "--model", "no_time_wait", "--no-abort", "--pcap-out", str(tmp_path), "--json")
+    assert p.returncode == 1
+    doc = json.loads(p.stdout)
+    written = [c["counterexample"]["pcap"] for r in doc["runs"] for c in r["checks"]
+               if c["status"] == "FAILED" and c["counterexample"] and "pcap" in c["counterexample"]]
+    assert written and all(os.path.exists(w) for w in written)
+    packets = rdpcap(written[0])
+    assert any(pkt["TCP"].flags.R for pkt in packets)  # the reset that graceful-close objects to

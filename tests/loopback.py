@@ -1,0 +1,414 @@
+"""Record real Linux TCP connections over the loopback interface (root only).
+
+`record(scenario, path)` runs one scenario (real sockets on 127.0.0.1 or ::1,
+ephemeral ports, a server thread and a client socket) while a raw AF_PACKET
+socket bound to `lo` records every TCP packet of the scenario's ports, and
+writes them as a pcap (or pcapng) file. Nothing leaves the machine: the
+sockets talk to the loopback address only and the recorder only listens.
+
+On `lo` every packet passes the packet socket twice (once outgoing, once
+incoming); only the incoming copy is kept, as tcpdump does.
+
+Run as a script to regenerate the committed samples in tests/data/:
+    sudo python tests/loopback.py
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+LINGER_ABORT = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST (abortive close)
+
+
+def can_record() -> str | None:
+    """None if recording works here, else the reason it does not."""
+    if not hasattr(socket, "AF_PACKET"):
+        return "no AF_PACKET sockets on this platform"
+    if os.geteuid() != 0:
+        return "recording on lo needs root (raw AF_PACKET socket)"
+    try:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        s.bind(("lo", 0))
+        s.close()
+    except OSError as err:
+        return f"cannot open a packet socket on lo: {err}"
+    return None
+
+
+class Recorder:
+    """A raw packet socket on `lo`, keeping TCP packets that touch `ports`."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        try:  # root may exceed rmem_max: a large buffer so that no packet is dropped
+            self.sock.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE
+        except OSError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+        self.sock.bind(("lo", 0))
+        self.sock.settimeout(0.05)
+        self.ports: set[int] = set()
+        self.frames: list[tuple[float, bytes]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                data, addr = self.sock.recvfrom(262144)
+            except socket.timeout:
+                continue
+            if addr[2] == PACKET_OUTGOING:
+                continue
+            if self._wanted(data):
+                self.frames.append((time.time(), data))
+
+    def _wanted(self, frame: bytes) -> bool:
+        etype = struct.unpack_from("!H", frame, 12)[0]
+        if etype == 0x0800:
+            ihl = (frame[14] & 0x0F) * 4
+            if frame[23] != 6:
+                return False
+            off = 14 + ihl
+        elif etype == 0x86DD:
+            if frame[20] != 6:
+                return False
+            off = 54
+        else:
+            return False
+        sport, dport = struct.unpack_from("!HH", frame, off)
+        return sport in self.ports or dport in self.ports
+
+    def stop(self, settle: float = 0.2):
+        time.sleep(settle)
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+        return self.frames
+
+
+def write_pcap(frames, path: str, snaplen: int = 262144, ng: bool = False) -> None:
+    """Write Ethernet frames (lo carries a zeroed Ethernet header) with scapy's raw writers."""
+    from scapy.utils import RawPcapNgWriter, RawPcapWriter
+
+    if ng:
+        w = RawPcapNgWriter(path)
+        w.linktype = 1
+    else:
+        w = RawPcapWriter(path, linktype=1, snaplen=snaplen)
+    w.write_header(None)
+    for ts, frame in frames:
+        data = frame[:snaplen]
+        if ng:
+            w.write_packet(data, sec=ts, caplen=len(data), wirelen=len(frame))
+        else:
+            sec, usec = int(ts), int(round((ts - int(ts)) * 1e6))
+            if usec >= 1_000_000:
+                sec, usec = sec + 1, usec - 1_000_000
+            w.write_packet(data, sec=sec, usec=usec, caplen=len(data), wirelen=len(frame))
+    w.close()
+
+
+# --- scenarios: each takes (family, address, recorder) and runs to completion ---
+
+def _listener(family, addr, rec):
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((addr, 0))
+    srv.listen(4)
+    rec.ports.add(srv.getsockname()[1])
+    return srv
+
+
+def _client(family, addr, port, rec, bind_port=0):
+    c = socket.socket(family, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.bind((addr, bind_port))
+    rec.ports.add(c.getsockname()[1])
+    c.settimeout(5)
+    c.connect((addr, port))
+    return c
+
+
+def _serve(srv, handler):
+    def run():
+        conn, _ = srv.accept()
+        conn.settimeout(5)
+        try:
+            handler(conn)
+        finally:
+            conn.close()
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def _read_all(conn) -> bytes:
+    out = b""
+    while True:
+        d = conn.recv(65536)
+        if not d:
+            return out
+        out += d
+
+
+def client_close(family, addr, rec):
+    """Request, response, then the CLIENT closes first (3.6 case 1 at the client)."""
+    srv = _listener(family, addr, rec)
+
+    def handler(conn):
+        conn.sendall(b"pong:" + conn.recv(100))
+        _read_all(conn)  # until the client's FIN
+
+    t = _serve(srv, handler)
+    c = _client(family, addr, srv.getsockname()[1], rec)
+    c.sendall(b"ping")
+    c.recv(100)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def server_close(family, addr, rec):
+    """Request, response, then the SERVER closes first (the server enters TIME-WAIT)."""
+    srv = _listener(family, addr, rec)
+
+    def handler(conn):
+        conn.sendall(b"pong:" + conn.recv(100))
+
+    t = _serve(srv, handler)
+    c = _client(family, addr, srv.getsockname()[1], rec)
+    c.sendall(b"ping")
+    _read_all(c)  # response, then EOF
+    t.join()
+    time.sleep(0.05)
+    c.close()
+    srv.close()
+
+
+def _refused_client(family, addr, port, rec, bind_port):
+    c = socket.socket(family, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    c.bind((addr, bind_port))
+    rec.ports.add(c.getsockname()[1])
+    try:
+        c.connect((addr, port))
+    except ConnectionRefusedError:
+        pass
+    p = c.getsockname()[1]
+    c.close()
+    return p
+
+
+def refused_twice(family, addr, rec):
+    """A SYN to a closed port is answered by <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>
+    (3.10.7.1); the client tries again from the same port (a reused 4-tuple)."""
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    probe.bind((addr, 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    rec.ports.add(port)
+    cport = _refused_client(family, addr, port, rec, 0)
+    time.sleep(0.02)
+    _refused_client(family, addr, port, rec, cport)
+
+
+def abort(family, addr, rec):
+    """Request, response, then the client closes with SO_LINGER 0: RST (3.10.5 ABORT)."""
+    srv = _listener(family, addr, rec)
+    done = threading.Event()
+
+    def handler(conn):
+        conn.sendall(b"pong:" + conn.recv(100))
+        try:
+            conn.recv(100)  # the RST ends this with ECONNRESET
+        except OSError:
+            pass
+        done.set()
+
+    t = _serve(srv, handler)
+    c = _client(family, addr, srv.getsockname()[1], rec)
+    c.sendall(b"ping")
+    c.recv(100)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_ABORT)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def half_close(family, addr, rec):
+    """The client sends its request and shuts down its sending side (FIN);
+    the server reads to end of file and only then answers, with data after
+    the client's FIN (3.6: a half-closed connection still carries data the
+    other way), then closes."""
+    srv = _listener(family, addr, rec)
+
+    def handler(conn):
+        req = _read_all(conn)
+        conn.sendall(b"answer to " + req)
+        time.sleep(0.05)
+        conn.sendall(b" and more")
+
+    t = _serve(srv, handler)
+    c = _client(family, addr, srv.getsockname()[1], rec)
+    c.sendall(b"question")
+    c.shutdown(socket.SHUT_WR)
+    _read_all(c)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def reuse_after_time_wait(family, addr, rec):
+    """The server closes first and sits in TIME-WAIT; the client connects again
+    from the same port: the same 4-tuple, a new incarnation (3.6.1 MAY-2)."""
+    srv = _listener(family, addr, rec)
+    port = srv.getsockname()[1]
+    cport = 0
+    for _ in range(2):
+        def handler(conn):
+            conn.sendall(b"pong:" + conn.recv(100))
+
+        t = _serve(srv, handler)
+        c = _client(family, addr, port, rec, bind_port=cport)
+        cport = c.getsockname()[1]
+        c.sendall(b"ping")
+        _read_all(c)
+        t.join()
+        c.close()
+        time.sleep(0.05)
+    srv.close()
+
+
+def bulk(family, addr, rec, size=200_000, mss=1000):
+    """A bulk transfer with a small MSS, so there are many segments."""
+    srv = _listener(family, addr, rec)
+
+    def handler(conn):
+        _read_all(conn)
+        conn.sendall(b"ok")
+
+    t = _serve(srv, handler)
+    c = socket.socket(family, socket.SOCK_STREAM)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+    c.bind((addr, 0))
+    rec.ports.add(c.getsockname()[1])
+    c.settimeout(5)
+    c.connect((addr, srv.getsockname()[1]))
+    block = bytes(range(256)) * 64
+    sent = 0
+    while sent < size:
+        sent += c.send(block[: min(len(block), size - sent)])
+    c.shutdown(socket.SHUT_WR)
+    _read_all(c)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def slow_reader(family, addr, rec, size=3_000_000):
+    """A bulk transfer to a reader that is slow to start: the receive window
+    closes (zero window), the sender probes, window updates reopen it, and
+    the last data segment carries the FIN."""
+    srv = _listener(family, addr, rec)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+
+    def handler(conn):
+        time.sleep(0.3)
+        _read_all(conn)
+        conn.sendall(b"ok")
+
+    t = _serve(srv, handler)
+    c = _client(family, addr, srv.getsockname()[1], rec)
+    block = bytes(range(256)) * 256
+    sent = 0
+    while sent < size:
+        sent += c.send(block[: min(len(block), size - sent)])
+    c.shutdown(socket.SHUT_WR)
+    _read_all(c)
+    c.close()
+    t.join()
+    srv.close()
+
+
+def chatty(family, addr, rec, messages=2000):
+    """Many small request/response exchanges with Nagle off: many segments."""
+    srv = _listener(family, addr, rec)
+
+    def handler(conn):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while True:
+            d = conn.recv(64)
+            if not d:
+                return
+            conn.sendall(d)
+
+    t = _serve(srv, handler)
+    c = _client(family, addr, srv.getsockname()[1], rec)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for k in range(messages):
+        c.sendall(b"m%05d" % k)
+        got = b""
+        while len(got) < 6:
+            got += c.recv(64)
+    c.close()
+    t.join()
+    srv.close()
+
+
+SCENARIOS = {f.__name__: f for f in (client_close, server_close, refused_twice, abort, half_close,
+                                      reuse_after_time_wait, bulk, slow_reader, chatty)}
+
+
+def record(scenario: str, path: str, ipv6: bool = False, ng: bool = False, snaplen: int = 262144,
+           **kw) -> int:
+    """Run `scenario` over loopback while recording; write `path`. Returns the packet count."""
+    family, addr = (socket.AF_INET6, "::1") if ipv6 else (socket.AF_INET, "127.0.0.1")
+    rec = Recorder().start()
+    time.sleep(0.05)
+    try:
+        SCENARIOS[scenario](family, addr, rec, **kw)
+    finally:
+        frames = rec.stop()
+    write_pcap(frames, path, snaplen=snaplen, ng=ng)
+    return len(frames)
+
+
+# The committed samples: (file name, scenario, IPv6?, pcapng?, snaplen, options).
+SAMPLES = [
+    ("client_close.pcap", "client_close", False, False, 262144, {}),
+    ("server_close_v6.pcapng", "server_close", True, True, 262144, {}),
+    ("refused.pcap", "refused_twice", False, False, 262144, {}),
+    ("abort.pcap", "abort", False, False, 262144, {}),
+    ("half_close.pcap", "half_close", False, False, 262144, {}),
+    ("reuse_time_wait.pcap", "reuse_after_time_wait", False, False, 262144, {}),
+    ("zero_window.pcap", "slow_reader", False, False, 96, {}),
+]
+
+
+def main(argv=None) -> int:
+    reason = can_record()
+    if reason:
+        print(f"cannot record: {reason}", file=sys.stderr)
+        return 2
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+    os.makedirs(out, exist_ok=True)
+    for name, scenario, v6, ng, snaplen, kw in SAMPLES:
+        n = record(scenario, os.path.join(out, name), ipv6=v6, ng=ng, snaplen=snaplen, **kw)
+        print(f"{name}: {n} packets")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
