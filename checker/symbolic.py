@@ -34,7 +34,7 @@ import z3
 from model import expr as X
 from model.config import Config, fresh_tcb
 from model.events import Arrive, Segment
-from model.machine import SINGLE_STEP_STATES, Model
+from model.machine import SINGLE_STEP_STATES, Model, _make_segment
 from model.rows import SEGMENT, STEPS, STOP, Row
 from model.seq import MASK, _is_z3
 from model.state import State
@@ -171,9 +171,11 @@ def evaluate_in(m: z3.ModelRef, t):
 
 
 def _key(t):
+    """A deterministic key for a term: its own text (z3.simplify's output
+    order depends on AST ids, so it is not used for keys)."""
     if isinstance(t, bool):
         return t
-    return z3.simplify(t).sexpr()
+    return t.sexpr()
 
 
 # --- one step -------------------------------------------------------------------
@@ -187,6 +189,7 @@ class SymSent:
     ack: object
     data: object
     wnd: object
+    by: str = ""  # the row that sent it (or the rows that asked for the ACK)
 
     def segment(self) -> SymSegment:
         return SymSegment(self.seq, self.ack, "SYN" in self.flags, "ACK" in self.flags,
@@ -259,18 +262,6 @@ class Executor:
             return True
         return None
 
-    def tidy(self, t, pc):
-        """Simplify a term; an if-then-else whose condition the path fixes
-        is replaced by its branch (equal on every value of the path)."""
-        if isinstance(t, bool) or not _is_z3(t):
-            return t
-        t = z3.simplify(t)
-        if z3.is_app_of(t, z3.Z3_OP_ITE):
-            d = self.decide(t.arg(0), pc)
-            if d is not None:
-                return self.tidy(t.arg(1) if d else t.arg(2), pc)
-        return t
-
     # -- the step -----------------------------------------------------------------
     def step(self, cfg: SymConfig, event, pc=None) -> list[Branch]:
         """Every branch of `event` in `cfg` (mirrors `Model._step`)."""
@@ -320,18 +311,51 @@ class Executor:
 
     def _fire(self, cfg, event, plan, i, state, env, sent, fired, error, want_ack, pc, cond, trace, out, c):
         row: Row = c.row
+        # The row's segments and updates, all read from the values before it fired.
+        terms = []
+        for em in row.emit:
+            terms += [X.to_z3(em.seq, env), bv(0) if em.ack is None else X.to_z3(em.ack, env),
+                      X.to_z3(em.data, env)]
+        terms += [X.to_z3(e, env) for _, e in row.set]
+        for terms, pc2, cond2 in self._split(terms, pc, cond):
+            self._apply(cfg, event, plan, i, state, env, sent, fired, error, want_ack, pc2, cond2,
+                        trace, out, row, terms)
+
+    def _split(self, terms, pc, cond):
+        """Yield (terms, pc, cond) with every if-then-else inside the terms
+        resolved: fixed by the path, or split into two branches (so that
+        each branch holds plain sums, which z3 handles much faster)."""
+        while True:
+            ite = None
+            for t in terms:
+                ite = _first_ite(t)
+                if ite is not None:
+                    break
+            if ite is None:
+                yield terms, pc, cond
+                return
+            c = ite.arg(0)
+            d = self.decide(c, pc)
+            if d is not None:
+                terms = [_subst(t, ite, ite.arg(1) if d else ite.arg(2)) for t in terms]
+                continue
+            for cc, pick in ((c, ite.arg(1)), (z3.Not(c), ite.arg(2))):
+                yield from self._split([_subst(t, ite, pick) for t in terms], pc + [cc], cond + [cc])
+            return
+
+    def _apply(self, cfg, event, plan, i, state, env, sent, fired, error, want_ack, pc, cond, trace, out,
+               row, terms):
         env = dict(env)
         sent = list(sent)
+        k = 0
         for em in row.emit:
-            seq = self.tidy(X.to_z3(em.seq, env), pc)
-            ack = bv(0) if em.ack is None else self.tidy(X.to_z3(em.ack, env), pc)
-            data = self.tidy(X.to_z3(em.data, env), pc)
-            wnd = bv(0) if "RST" in em.flags else env["RCV.WND"]
-            sent.append(SymSent(em.flags, bv(seq), bv(ack), bv(data), bv(wnd)))
-        if row.set:
-            new = [(k, self.tidy(X.to_z3(e, env), pc)) for k, e in row.set]
-            for k, val in new:
-                env[k] = flag_value(val) if X.ALL_VARS[k] == "bool" else bv(val)
+            seq, ack, data = terms[k:k + 3]
+            k += 3
+            # the engine's own segment builder, on terms (WND per model.machine)
+            made = _make_segment(em.flags, seq, ack, data, env["RCV.WND"])
+            sent.append(SymSent(em.flags, bv(seq), bv(ack), bv(data), bv(made.wnd), row.name))
+        for (name, _), val in zip(row.set, terms[k:]):
+            env[name] = flag_value(val) if X.ALL_VARS[name] == "bool" else bv(val)
         want_ack = want_ack or row.ack
         error = row.error
         fired = fired + [row]
@@ -349,11 +373,32 @@ class Executor:
     def _finish(self, cfg, state, env, sent, fired, error, want_ack, cond, trace, out):
         sent = list(sent)
         if want_ack and state not in RESET_STATES:
-            sent.append(SymSent(frozenset({"ACK"}), env["SND.NXT"], env["RCV.NXT"], bv(0), env["RCV.WND"]))
+            by = ", ".join(r.name for r in fired if r.ack)
+            sent.append(SymSent(frozenset({"ACK"}), env["SND.NXT"], env["RCV.NXT"], bv(0), env["RCV.WND"], by))
         v = {k: env[k] for k in X.TCB_VARS}
         seg_env = {k: env[k] for k in X.SEG_VARS if k in env} or None
         out.append(Branch(SymConfig(state, v), tuple(sent), error, tuple(fired), list(cond),
                           trace=list(trace), seg_env=seg_env))
+
+
+def _first_ite(t):
+    """The first if-then-else subterm of a z3 term (None for ints/bools)."""
+    if not _is_z3(t):
+        return None
+    todo, seen = [t], set()
+    while todo:
+        x = todo.pop()
+        if x.get_id() in seen:
+            continue
+        seen.add(x.get_id())
+        if z3.is_app_of(x, z3.Z3_OP_ITE):
+            return x
+        todo.extend(x.children())
+    return None
+
+
+def _subst(t, old, new):
+    return z3.substitute(t, (old, new)) if _is_z3(t) else t
 
 
 def _fresh(cfg: SymConfig, state: State) -> dict:

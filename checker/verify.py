@@ -20,13 +20,14 @@ class Report:
     table: list[CheckResult] = field(default_factory=list)
     runs: list[tuple[Exploration, list[CheckResult]]] = field(default_factory=list)
     extra: list[CheckResult] = field(default_factory=list)
+    proofs: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
 
     def all_checks(self) -> list[CheckResult]:
         out = list(self.table)
         for _, checks in self.runs:
             out += checks
-        return out + self.extra
+        return out + self.extra + self.proofs
 
     @property
     def ok(self) -> bool:
@@ -43,6 +44,7 @@ class Report:
                       "truncated": e.truncated, "checks": [c.as_json() for c in cs]}
                      for e, cs in self.runs],
             "coverage": [c.as_json() for c in self.extra],
+            "proofs": [c.as_json() for c in self.proofs],
             "failed": [c.name for c in self.all_checks() if c.failed],
         }
 
@@ -92,9 +94,13 @@ def check_coverage(model: Model, explorations: list[Exploration]) -> CheckResult
     return res
 
 
-def run_verify(model: Model, runs: list[Options], max_states: int, progress=None) -> Report:
+def run_verify(model: Model, runs: list[Options], max_states: int, progress=None,
+               proofs: bool = False) -> Report:
     t0 = time.perf_counter()
     rep = Report(model)
+    # The z3 proofs run in a second process while the graphs are explored
+    # (the default run is meant for a 2-core machine).
+    pending = _start_proofs(model) if proofs else None
     for check in TABLE_CHECKS:
         r = check(model)
         r.run = "table"
@@ -123,8 +129,46 @@ def run_verify(model: Model, runs: list[Options], max_states: int, progress=None
     rep.extra.append(check_coverage(model, [e for e, _ in rep.runs]))
     if progress:
         progress(rep.extra[-1])
+    if proofs:
+        if progress:
+            progress("proofs")
+        rep.proofs = _finish_proofs(model, pending)
+        if progress:
+            for r in rep.proofs:
+                progress(r)
     rep.seconds = time.perf_counter() - t0
     return rep
+
+
+def _proofs_child(rows, name, source):
+    from checker.proofs import run_proofs
+
+    return run_proofs(Model(rows, name, source))
+
+
+def _start_proofs(model: Model):
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    try:
+        pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+        return pool, pool.submit(_proofs_child, model.rows, model.name, model.source)
+    except (OSError, ValueError):  # no fork here: run them inline at the end
+        return None
+
+
+def _finish_proofs(model: Model, pending) -> list[CheckResult]:
+    if pending is not None:
+        pool, fut = pending
+        try:
+            return fut.result()
+        except Exception:  # the child could not run them (e.g. pickling): run inline
+            pass
+        finally:
+            pool.shutdown()
+    from checker.proofs import run_proofs
+
+    return run_proofs(model)
 
 
 def format_check(c: CheckResult, verbose_cex: bool = True) -> str:
