@@ -38,7 +38,7 @@ from model.state import State
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "oracle.schema.json")
 FORMAT, VERSION = "tcpcheck-oracle", 1
 SEG_WND = 5  # the peer's advertised window in every input segment (distinct from RCV.WND)
-CALLS = (Open(True), Open(False), Send(1), Send(3), Close(), Abort(),
+CALLS = (Open(True), Open(False), Send(0), Send(1), Send(3), Close(), Abort(),
          Timeout("retransmission"), Timeout("user"), Timeout("time-wait"))
 TAGS = ("wrap", "window-left-edge", "window-right-edge", "outside-window", "zero-window", "ack-edge",
         "perturbed")

@@ -22,7 +22,7 @@ from .errors import (
 )
 from .iss import IssGenerator
 from .segment import Segment
-from .seqnum import MASK, seq_add, seq_diff, seq_gt, seq_le, seq_lt, seq_min
+from .seqnum import MASK, seq_add, seq_diff, seq_le, seq_lt, seq_min
 from .state import State
 
 __all__ = ["Endpoint", "TIMEOUT_KINDS"]
@@ -386,7 +386,8 @@ class Endpoint:
 
     def _arrives_syn_sent(self, seg: Segment) -> list[Segment]:
         # 3.10.7.3 first: check the ACK bit; unacceptable if SEG.ACK =< ISS or SEG.ACK > SND.NXT.
-        if seg.ack_flag and (seq_le(seg.ack, self.iss) or seq_gt(seg.ack, self.snd_nxt)):
+        # "SEG.ACK > SND.NXT" is written SND.NXT < SEG.ACK, as in _arrives_other (2^31 apart).
+        if seg.ack_flag and (seq_le(seg.ack, self.iss) or seq_lt(self.snd_nxt, seg.ack)):
             if seg.rst:
                 return []
             return [self._rst_for_ack(seg)]
@@ -496,7 +497,12 @@ class Endpoint:
                 # 3.10.7.4 fifth, SYN-RECEIVED: unacceptable ACK -> <SEQ=SEG.ACK><CTL=RST>.
                 return [self._rst_for_ack(seg)]
         else:
-            if seq_gt(seg.ack, self.snd_nxt):
+            if seq_lt(self.snd_nxt, seg.ack):
+                # "SEG.ACK > SND.NXT" read as SND.NXT < SEG.ACK, the same comparison
+                # as the "SND.UNA < SEG.ACK" below: with seq_gt(SEG.ACK, SND.NXT) an
+                # ACK exactly 2^31 beyond SND.NXT (both seq_lt(SND.NXT, SEG.ACK)
+                # and seq_lt(SEG.ACK, SND.NXT) hold there) passed this check and
+                # then moved SND.UNA 2^31 past SND.NXT (found by tests/test_lockstep.py).
                 # 3.10.7.4 fifth: ACK of something not yet sent -> send an ACK, drop.
                 return [self._ack_segment()]
             if seq_lt(self.snd_una, seg.ack):
@@ -516,6 +522,12 @@ class Endpoint:
             elif st is _S.CLOSING and fin_acked:
                 # 3.10.7.4 fifth, CLOSING: our FIN is acknowledged -> TIME-WAIT.
                 self.state = st = _S.TIME_WAIT
+            elif st is _S.CLOSING:
+                # 3.10.7.4 fifth, CLOSING: "if the ACK acknowledges our FIN, then
+                # enter the TIME-WAIT state; otherwise, ignore the segment" -- no
+                # text, no FIN processing, no ACK (found by tests/test_lockstep.py:
+                # a FIN at RCV.NXT used to be acknowledged here).
+                return []
             elif st is _S.LAST_ACK and fin_acked:
                 # 3.10.7.4 fifth, LAST-ACK: our FIN is acknowledged -> CLOSED, return.
                 self._enter_closed()

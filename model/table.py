@@ -96,6 +96,8 @@ add_rows(rows("send", [S.ESTABLISHED, S.CLOSE_WAIT], "SEND", when=ult(0, SEND_LE
               emit=Emit("ACK", data=SEND_LEN, **ACK_OF_NEXT),
               set={"SND.NXT": add(SND_NXT, SEND_LEN)},
               ref="3.10.2: segmentize and send with piggybacked ACK=RCV.NXT"))
+add_rows(rows("send-empty", [S.ESTABLISHED, S.CLOSE_WAIT], "SEND",
+              ref="3.10.2: SEND of no octets: nothing to segmentize, nothing sent, no change"))
 add_rows(rows("send-closing", [S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK, S.TIME_WAIT],
               "SEND", error="connection closing", ref="3.10.2"))
 
