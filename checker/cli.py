@@ -36,6 +36,16 @@ def _add_model_arg(p: argparse.ArgumentParser) -> None:
                         f"shipped variant ({', '.join(variant_names())}); default: the RFC 9293 table")
 
 
+def add_endpoint_args(p: argparse.ArgumentParser) -> None:
+    """--iss-a, --iss-b, --rcv-wnd: the endpoints of the two-endpoint system."""
+    p.add_argument("--iss-a", type=_int, default=Options.iss_a, metavar="N",
+                   help=f"ISS of endpoint A (default {Options.iss_a:#x}: wraps at once)")
+    p.add_argument("--iss-b", type=_int, default=Options.iss_b, metavar="N",
+                   help=f"ISS of endpoint B (default {Options.iss_b:#x})")
+    p.add_argument("--rcv-wnd", type=_int, default=Options.rcv_wnd, metavar="N",
+                   help=f"receive window of both endpoints (default {Options.rcv_wnd})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m checker",
@@ -64,12 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--no-abort", action="store_true",
                    help="only the runs without ABORT and user timeout")
     v.add_argument("--data", type=_int, default=1, metavar="N", help="octets each user may send (default 1)")
-    v.add_argument("--iss-a", type=_int, default=Options.iss_a, metavar="N",
-                   help=f"ISS of endpoint A (default {Options.iss_a:#x}: wraps at once)")
-    v.add_argument("--iss-b", type=_int, default=Options.iss_b, metavar="N",
-                   help=f"ISS of endpoint B (default {Options.iss_b:#x})")
-    v.add_argument("--rcv-wnd", type=_int, default=Options.rcv_wnd, metavar="N",
-                   help=f"receive window of both endpoints (default {Options.rcv_wnd})")
+    add_endpoint_args(v)
     v.add_argument("--max-states", type=_int, default=2_000_000, metavar="N",
                    help="give up (inconclusive) beyond this many global states")
     v.add_argument("--json", action="store_true", help="print one JSON document instead of text")

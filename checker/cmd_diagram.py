@@ -7,7 +7,7 @@ import argparse
 import json
 import sys
 
-from checker.cli import EXIT_OK, UsageError, _add_model_arg, _int
+from checker.cli import EXIT_OK, UsageError, _add_model_arg, _int, add_endpoint_args
 from checker.load import load_model
 from checker.options import Options
 
@@ -50,12 +50,7 @@ def register(subparsers) -> None:
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=False,
                        help=f"{what} (default off)")
     g.add_argument("--data", type=_int, default=0, metavar="N", help="octets each user may send (default 0)")
-    g.add_argument("--iss-a", type=_int, default=Options.iss_a, metavar="N",
-                   help=f"ISS of endpoint A (default {Options.iss_a:#x})")
-    g.add_argument("--iss-b", type=_int, default=Options.iss_b, metavar="N",
-                   help=f"ISS of endpoint B (default {Options.iss_b:#x})")
-    g.add_argument("--rcv-wnd", type=_int, default=Options.rcv_wnd, metavar="N",
-                   help=f"receive window of both endpoints (default {Options.rcv_wnd})")
+    add_endpoint_args(g)
     g.add_argument("--max-nodes", type=_int, default=1500, metavar="N",
                    help="refuse to draw more global states than this (default 1500)")
     p.set_defaults(func=run)
