@@ -71,7 +71,7 @@ def _write(args, data: bytes | str) -> None:
 
 def run(args) -> int:
     # checker.diagram imports z3: only when the command runs, not at start-up
-    from checker.diagram import DiagramError, render, select, table_edges, to_dot, to_mermaid
+    from checker.diagram import figure5_notes, DiagramError, render, select, table_edges, to_dot, to_mermaid
 
     if args.format == "png" and args.out is None and not args.json:
         raise UsageError("--format png writes binary data: give --out FILE.png")
@@ -94,7 +94,8 @@ def run(args) -> int:
         if args.format == "mermaid":
             _write(args, to_mermaid(edges, title))
             return EXIT_OK
-        dot = to_dot(edges, title, model.name, legend=args.view == "full")
+        notes = figure5_notes(model) if args.view == "figure5" else None
+        dot = to_dot(edges, title, model.name, legend=args.view == "full", notes=notes)
         _write(args, dot if args.format == "dot" else render(dot, args.format))
     except DiagramError as err:
         raise UsageError(str(err)) from None

@@ -305,7 +305,43 @@ def _late(s: State) -> bool:
     return s in (S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
 
 
-def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False) -> str:
+NOTE_TEXT = {
+    "Note 1": "The transition from SYN-RECEIVED to LISTEN on receiving a RST is conditioned on "
+              "having reached SYN-RECEIVED after a passive OPEN.",
+    "Note 2": "The transition from FIN-WAIT-1 to TIME-WAIT if a FIN is received and the local FIN "
+              "is also acknowledged.",
+    "Note 3": "A RST can be sent from any state with a corresponding transition to TIME-WAIT (see "
+              "[70] for rationale). These transitions are not explicitly shown; otherwise, the "
+              "diagram would become very difficult to read. Similarly, receipt of a RST from any "
+              "state results in a transition to LISTEN or CLOSED, though this is also omitted from "
+              "the diagram for legibility.",
+}
+
+
+def figure5_notes(model) -> list[tuple[str, str, list[str]]]:
+    """The notes under Figure 5, each with the table rows that implement it
+    (rows whose RFC reference cites "Figure 5 Note N")."""
+    out = []
+    for note, text in NOTE_TEXT.items():
+        rows = [r.name for r in model.rows if f"Figure 5 {note}" in r.ref]
+        out.append((note, text, rows))
+    return out
+
+
+def _notes_node(notes) -> str:
+    """The notes as a left-aligned plaintext box (Graphviz's \\l ends a line)."""
+    import textwrap
+
+    lines = []
+    for note, text, rows in notes:
+        shown = ", ".join(rows[:4]) + (f" (+{len(rows) - 4} more)" if len(rows) > 4 else "")
+        lines += textwrap.wrap(f"{note}: {text}", 100) + [f"  rows: {shown or 'none in this table'}"]
+    label = "".join(line.replace('"', "'") + "\\l" for line in lines)
+    return f'  notes [shape=plaintext, fontsize=8, label="{label}"];'
+
+
+def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False,
+           notes=None) -> str:
     lines = [f"digraph {_q('tcp_' + title.split()[0].lower())} {{",
              f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
              "  node [shape=box, fontname=Helvetica, fontsize=12, width=1.3];",
@@ -339,6 +375,9 @@ def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False)
         attrs = [f"label={_q(shown_label(e))}", STYLE[e.kind], f"tooltip={_q(', '.join(e.rows))}",
                  f"rows={_q(' '.join(e.rows))}", f"kind={_q(e.kind)}"]
         lines.append(f"  {node_id(e.src)} -> {dst} [{', '.join(attrs)}];")
+    if notes:
+        lines.append(_notes_node(notes))
+        lines.append("  { rank=sink; notes; }")
     if legend:
         used = [k for k in ALL_KINDS if any(e.kind == k for e in edges)]
         lines.append("  subgraph cluster_legend { label=\"legend\"; fontsize=10; style=dashed;")

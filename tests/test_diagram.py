@@ -128,6 +128,9 @@ def test_dot_parses_back(capsys):
     assert main(["diagram"]) == 0
     doc = dot_json(capsys.readouterr().out)
     nodes = {o["_gvid"]: o["label"] for o in doc["objects"] if "nodes" not in o}  # not subgraphs
+    notes = [o["label"] for o in doc["objects"] if o.get("name") == "notes"]
+    assert len(notes) == 1 and all(f"Note {i}:" in notes[0] for i in (1, 2, 3))  # the figure's notes
+    nodes = {k: v for k, v in nodes.items() if not v.startswith("Note 1:")}
     assert set(nodes.values()) == {str(s) for s in State}  # 11 states (CLOSED drawn twice)
     labels = {(nodes[e["tail"]], nodes[e["head"]], e["label"]) for e in doc["edges"]}
     for src, dst, event, action in FIGURE_5:
@@ -248,3 +251,18 @@ def test_help(cmd, capsys):
     with pytest.raises(SystemExit) as exc:
         main([cmd, "--help"])
     assert exc.value.code == 0 and "usage:" in capsys.readouterr().out
+
+
+def test_figure5_view_carries_the_notes_with_the_rows_that_implement_them():
+    from checker.diagram import figure5_notes
+    from checker.load import load_model
+
+    notes = {n: rows for n, _, rows in figure5_notes(load_model(None))}
+    assert notes["Note 1"] == ["rst-passive@SYN-RECEIVED"]
+    assert notes["Note 2"] == ["fin@FIN-WAIT-2"]
+    assert "rst-reset@ESTABLISHED" in notes["Note 3"]
+    from checker.diagram import select, table_edges, to_dot
+
+    model = load_model(None)
+    dot = to_dot(select(table_edges(model), "figure5"), "Figure 5", model.name, notes=figure5_notes(model))
+    assert all(f"Note {i}:" in dot for i in (1, 2, 3)) and "rst-passive@SYN-RECEIVED" in dot
