@@ -144,6 +144,19 @@ class _Space:
         return Global(self.cfgs[a], self.cfgs[b], tuple(segs[i] for i in ab),
                       tuple(segs[i] for i in ba), Budget(*bua), Budget(*bub), old)
 
+    def step_of(self, label) -> "Step":
+        """The readable Step behind a compact label."""
+        kind, side, code, out = label
+        sent = out.sent if out is not None else ()
+        rows = tuple(r.name for r in out.fired) if out is not None else ()
+        what = self.event(code)
+        if kind in ("call", "timeout"):
+            return Step(kind, side, str(what), None, sent, rows)
+        seg = what.segment
+        text = {"deliver": "rcv", "lose": "lost", "dup": "duplicated",
+                "old-syn": "rcv old duplicate"}[kind]
+        return Step(kind, side, f"{text} {seg.brief()}", seg, sent, rows)
+
     def successors(self, c):
         """Yield (label, compact successor); label = (kind, side, code, outcome)."""
         opts = self.opts
@@ -230,30 +243,6 @@ class _Space:
                 yield ("old-syn", S, code, m[2]), tuple(n)
 
 
-def successors(model: Model, opts: Options, g: Global):
-    """Yield (Step, Global) for every enabled move of a decoded global state
-    (for tests and one-off questions; `explore` uses the compact form)."""
-    sp = _Space(model, opts)
-    c = (sp.cfg(g.a), sp.cfg(g.b), tuple(sp.seg(x) for x in g.ab), tuple(sp.seg(x) for x in g.ba),
-         tuple(g.budget_a), tuple(g.budget_b), g.old_syn)
-    for label, n in list(sp.successors(c)):
-        yield sp.step_of(label), sp.decode(n)
-
-
-def _step_of(self, label) -> Step:
-    kind, side, code, out = label
-    sent = out.sent if out is not None else ()
-    rows = tuple(r.name for r in out.fired) if out is not None else ()
-    what = self.event(code)
-    if kind in ("call", "timeout"):
-        return Step(kind, side, str(what), None, sent, rows)
-    seg = what.segment
-    text = {"deliver": "rcv", "lose": "lost", "dup": "duplicated",
-            "old-syn": "rcv old duplicate"}[kind]
-    return Step(kind, side, f"{text} {seg.brief()}", seg, sent, rows)
-
-
-_Space.step_of = _step_of
 
 
 @dataclass
