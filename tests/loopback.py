@@ -306,15 +306,20 @@ def bulk(family, addr, rec, size=200_000, mss=1000):
     rec.ports.add(c.getsockname()[1])
     c.settimeout(5)
     c.connect((addr, srv.getsockname()[1]))
-    block = bytes(range(256)) * 64
+    _send_bulk_and_close(c, size, bytes(range(256)) * 64)
+    t.join()
+    srv.close()
+
+
+def _send_bulk_and_close(c, size, block):
+    """Send `size` octets in `block`-sized writes, half-close, read the
+    reply to the end, close."""
     sent = 0
     while sent < size:
         sent += c.send(block[: min(len(block), size - sent)])
     c.shutdown(socket.SHUT_WR)
     _read_all(c)
     c.close()
-    t.join()
-    srv.close()
 
 
 def slow_reader(family, addr, rec, size=3_000_000):
@@ -331,13 +336,7 @@ def slow_reader(family, addr, rec, size=3_000_000):
 
     t = _serve(srv, handler)
     c = _client(family, addr, srv.getsockname()[1], rec)
-    block = bytes(range(256)) * 256
-    sent = 0
-    while sent < size:
-        sent += c.send(block[: min(len(block), size - sent)])
-    c.shutdown(socket.SHUT_WR)
-    _read_all(c)
-    c.close()
+    _send_bulk_and_close(c, size, bytes(range(256)) * 256)
     t.join()
     srv.close()
 
