@@ -26,8 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from checker.capture import read  # noqa: E402
-from checker.conform import conform_capture, conform_packets  # noqa: E402
+from checker.traces.capture import read  # noqa: E402
+from checker.traces.conform import conform_capture, conform_packets  # noqa: E402
 from checker.load import load_model  # noqa: E402
 
 # CPU time of this process: the machine is shared, wall time would measure the neighbours

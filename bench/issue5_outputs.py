@@ -9,11 +9,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from checker import diagram as D  # noqa: E402
-from checker import oracle  # noqa: E402
-from checker.explain import SCENARIOS, run_scenario  # noqa: E402
-from checker.options import Options  # noqa: E402
-from checker.packetdrill import scripts  # noqa: E402
+from checker.generate import diagram as D  # noqa: E402
+from checker.generate import oracle  # noqa: E402
+from checker.generate.explain import SCENARIOS, run_scenario  # noqa: E402
+from checker.analysis.options import Options  # noqa: E402
+from checker.generate.packetdrill import scripts  # noqa: E402
 from model.machine import standard  # noqa: E402
 
 

@@ -10,10 +10,10 @@ import argparse
 import resource
 import time
 
-from checker.composed import COMPOSED_CHECKS
-from checker.explore import explore
+from checker.analysis.composed import COMPOSED_CHECKS
+from checker.analysis.explore import explore
 from checker.load import load_model
-from checker.options import Options
+from checker.analysis.options import Options
 
 
 def main() -> None:

@@ -75,7 +75,7 @@ def _make_segment(flags, seq, ack, data, wnd) -> Segment:
 
 def validate(rows: list[Row], source: str) -> None:
     """Structural checks: exit-2 material (the semantic ones live in
-    checker.wellformed)."""
+    checker.analysis.wellformed)."""
     if not isinstance(rows, (list, tuple)) or not rows:
         raise ModelError(source, "ROWS must be a non-empty list of model.rows.Row")
     names: dict[str, int] = {}

@@ -3,7 +3,7 @@
 Everything that affects the connection state machine lives in this file.
 Every reader (checker, z3 proofs, diagrams, oracles, conform) reads ROWS.
 
-How rows are matched (checked by `checker.wellformed`):
+How rows are matched (checked by `checker.analysis.wellformed`):
 - User calls and timeouts: the rows of (state, event kind) are tried in
   order; the first whose guard holds fires. No row: the event is illegal in
   that state (`model.engine.IllegalEvent`).

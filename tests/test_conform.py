@@ -16,14 +16,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker.capture import CaptureError, Capture, decode, read
-from checker.conform import (TOLERANCES, ConformOptions, Engine, conform_file, conform_packets,
+from checker.traces.capture import CaptureError, Capture, decode, read
+from checker.traces.conform import (TOLERANCES, ConformOptions, Engine, conform_file, conform_packets,
                              translation_invariant)
-from checker.explore import _Space, initial
-from checker.ladder import ladder_json
+from checker.analysis.explore import _Space, initial
+from checker.generate.ladder import ladder_json
 from checker.load import load_model
-from checker.options import Options
-from checker.pcapout import ladder_packets
+from checker.analysis.options import Options
+from checker.generate.pcapout import ladder_packets
 from model.expr import C
 from model.machine import Model
 from model.rows import changed
@@ -205,8 +205,8 @@ def test_simultaneous_open_and_close_cross_in_flight(standard, tmp_path):
     """A run of the table in which both ends open at once (3.5 Figure 7) and
     close at once (3.6 Figure 13): each side's segments cross the other's."""
 
-    from checker.explore import explore
-    from checker.pcapout import write_ladder_pcap
+    from checker.analysis.explore import explore
+    from checker.generate.pcapout import write_ladder_pcap
 
     exp = explore(standard, Options(loss=False, old_syn=False, abort=False, capacity=2))
     for both in ("SYN-RECEIVED", "CLOSING"):

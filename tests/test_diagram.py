@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import checker.diagram as D
+import checker.generate.diagram as D
 from checker.cli import main
 from model.machine import Model, standard
 from model.rows import changed, without
@@ -93,7 +93,7 @@ def test_full_view_has_the_notes_and_every_row(full_edges):
 
 def test_composite_edges_happen():
     """Each Note 2 edge is a real path: some case of the oracle fires its rows."""
-    from checker.explain import deliver, call, lose, run
+    from checker.generate.explain import deliver, call, lose, run
     from model.events import Close, Open
 
     acts = [call("B", Open(False)), call("A", Open(True)), deliver("B"), deliver("A"), deliver("B"),
@@ -254,14 +254,14 @@ def test_help(cmd, capsys):
 
 
 def test_figure5_view_carries_the_notes_with_the_rows_that_implement_them():
-    from checker.diagram import figure5_notes
+    from checker.generate.diagram import figure5_notes
     from checker.load import load_model
 
     notes = {n: rows for n, _, rows in figure5_notes(load_model(None))}
     assert notes["Note 1"] == ["rst-passive@SYN-RECEIVED"]
     assert notes["Note 2"] == ["fin@FIN-WAIT-2"]
     assert "rst-reset@ESTABLISHED" in notes["Note 3"]
-    from checker.diagram import select, table_edges, to_dot
+    from checker.generate.diagram import select, table_edges, to_dot
 
     model = load_model(None)
     dot = to_dot(select(table_edges(model), "figure5"), "Figure 5", model.name, notes=figure5_notes(model))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from checker.cli import main
-from checker.explain import SCENARIOS, ladder_lines, run_scenario
+from checker.generate.explain import SCENARIOS, ladder_lines, run_scenario
 from model.expr import V
 from model.machine import Model, standard
 from model.rows import Emit, changed

@@ -1,5 +1,5 @@
 """`python -m checker oracle --format json`: test vectors computed by the
-table, validated against checker/schemas/oracle.schema.json, replayed
+table, validated against checker/generate/schemas/oracle.schema.json, replayed
 through the model and through the hand-written endpoint in impl/ (which is
 written from RFC 9293 3.10 and model/DECISIONS.md, never from the table)."""
 
@@ -12,7 +12,7 @@ from collections import deque
 import pytest
 
 import impl
-from checker import oracle
+from checker.generate import oracle
 from checker.cli import main
 from impl.endpoint import _RtxEntry
 from model.expr import V

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from checker.cli import main
-from checker.explain import ScenarioError
-from checker.packetdrill import SCENARIOS, packet_line, scripts
+from checker.generate.explain import ScenarioError
+from checker.generate.packetdrill import SCENARIOS, packet_line, scripts
 from model.events import Segment
 from model.expr import V
 from model.machine import Model, standard

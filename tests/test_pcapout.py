@@ -1,4 +1,4 @@
-"""Counterexamples written as pcap files (`checker.pcapout`): they read back
+"""Counterexamples written as pcap files (`checker.generate.pcapout`): they read back
 with scapy as the ladder's segments with valid checksums, and `conform`
 judges them: a run of the broken variant it came from, and, where the fault
 shows on the wire, a violation of the RFC 9293 table at the faulty segment."""
@@ -13,12 +13,12 @@ import pytest
 from scapy.layers.inet import IP, TCP
 from scapy.utils import rdpcap
 
-from checker.composed import check_isn_agreement, check_livelock
-from checker.conform import ConformOptions, conform_file
-from checker.explore import explore
+from checker.analysis.composed import check_isn_agreement, check_livelock
+from checker.traces.conform import ConformOptions, conform_file
+from checker.analysis.explore import explore
 from checker.load import load_model
-from checker.options import Options
-from checker.pcapout import ADDR, counterexample_filename, write_counterexample_pcap
+from checker.analysis.options import Options
+from checker.generate.pcapout import ADDR, counterexample_filename, write_counterexample_pcap
 from checker.result import PASS, CheckResult
 from model.machine import Model
 from model.rows import changed

@@ -10,6 +10,9 @@ import sys
 import pytest
 
 from checker import proofs as P
+from checker.proofs.claims import endpoint_invariant
+from checker.proofs.endpoint import concrete_step_claims
+from checker.result import FAIL, PASS
 from checker.load import load_model
 from model.events import Arrive
 from model.machine import standard, segment_env
@@ -36,7 +39,7 @@ def variant(name):
 
 def failing(model, proof, **kw):
     r = P.PROOFS[proof](model, **kw)
-    assert r.status == P.FAIL, r.summary
+    assert r.status == FAIL, r.summary
     cex = r.counterexample
     assert cex and cex["values"] is not None and cex["text"]
     json.dumps(r.as_json())  # --json carries it
@@ -54,7 +57,7 @@ def hexes(cex):
 @pytest.mark.parametrize("name", P.PROOF_NAMES)
 def test_every_proof_holds_on_the_standard_table(std_results, name):
     r = std_results[name]
-    assert r.status == P.PASS, (r.summary, r.counterexample)
+    assert r.status == PASS, (r.summary, r.counterexample)
     assert r.summary.startswith("proved for all 2^32")
     assert r.ref and r.seconds > 0
 
@@ -76,9 +79,9 @@ def test_row_soundness_negative(name, row):
     cfg = rep.start["A"]
     assert out is not None and [r.name for r in out.fired][-1] in cex["text"]
     # the invariant of the state it started in holds concretely ...
-    assert all(c for _, c in P.endpoint_invariant(cfg.state, cfg.env()))
+    assert all(c for _, c in endpoint_invariant(cfg.state, cfg.env()))
     # ... and the claim z3 broke is broken by the concrete engine too
-    broken = [label for label, c in P.concrete_step_claims(cfg, ev, out) if not c]
+    broken = [label for label, c in concrete_step_claims(cfg, ev, out) if not c]
     assert cex["claim"] in broken
 
 
@@ -116,8 +119,8 @@ def test_handshake_negative_unsigned_comparison():
     """Comparisons written with plain unsigned < : the handshake cannot
     complete once ISS + 1 wraps; z3 names such ISS values and the run
     replayed through model.step (and the concrete explorer) agrees."""
-    from checker.explore import explore
-    from checker.options import Options
+    from checker.analysis.explore import explore
+    from checker.analysis.options import Options
 
     m = variant("unsigned_compare")
     r, cex = failing(m, "handshake")
@@ -256,7 +259,7 @@ def test_cli_failure_exit_1_with_json_counterexample():
     assert p.returncode == 1
     doc = json.loads(p.stdout)
     (res,) = doc["proofs"]
-    assert res["status"] == P.FAIL and doc["failed"] == ["close"]
+    assert res["status"] == FAIL and doc["failed"] == ["close"]
     cex = res["counterexample"]
     assert cex["row"].startswith("close-fin@") and all(v.startswith("0x") for v in cex["values"].values())
     assert cex["events"] and cex["start"]

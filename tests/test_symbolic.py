@@ -1,4 +1,4 @@
-"""The symbolic executor (checker.symbolic) runs the table's rows exactly as
+"""The symbolic executor (checker.proofs.symbolic) runs the table's rows exactly as
 the concrete engine (model.machine) does: on concrete inputs it has exactly
 one feasible branch, and that branch is the engine's outcome."""
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checker.load import load_model
-from checker.symbolic import Executor, SymConfig, SymSegment
+from checker.proofs.symbolic import Executor, SymConfig, SymSegment
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
 from model.machine import standard
@@ -96,7 +96,7 @@ def test_symbolic_inputs_give_every_branch():
     """With a symbolic segment in ESTABLISHED, each feasible path through
     the 3.10.7.4 pipeline is one branch, and their conditions partition the
     inputs (pairwise disjoint)."""
-    from checker.proofs import symbolic_endpoint, symbolic_segment
+    from checker.proofs.endpoint import symbolic_endpoint, symbolic_segment
 
     m = standard()
     cfg, facts = symbolic_endpoint(State.ESTABLISHED)

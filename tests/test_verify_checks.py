@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from checker.composed import (check_deadlock, check_established_iff, check_established_reachable,
+from checker.analysis.composed import (check_deadlock, check_established_iff, check_established_reachable,
                               check_graceful_close, check_isn_agreement, check_livelock,
                               check_seq_agreement)
-from checker.explore import explore
+from checker.analysis.explore import explore
 from checker.load import load_model
-from checker.options import Options
+from checker.analysis.options import Options
 from checker.result import FAIL, NA, PASS
-from checker.verify import check_coverage, default_runs, run_verify
-from checker.wellformed import check_complete, check_handshake_ack, check_one_endpoint, check_rows_fire
+from checker.analysis.report import check_coverage, default_runs, run_verify
+from checker.analysis.wellformed import check_complete, check_handshake_ack, check_one_endpoint, check_rows_fire
 from model.expr import V
 from model.machine import Model
 from model.rows import Emit, rows, without

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from checker.composed import COMPOSED_CHECKS, LIVENESS
-from checker.explore import Exploration, explore
-from checker.options import Options
+from checker.analysis.composed import COMPOSED_CHECKS, LIVENESS
+from checker.analysis.explore import Exploration, explore
+from checker.analysis.options import Options
+from checker.analysis.wellformed import TABLE_CHECKS, control_graph
 from checker.result import FAIL, NA, PASS, CheckResult
-from checker.wellformed import TABLE_CHECKS, control_graph
 from model.machine import Model
 from model.state import State
 
@@ -169,17 +169,6 @@ def _finish_proofs(model: Model, pending) -> list[CheckResult]:
     from checker.proofs import run_proofs
 
     return run_proofs(model)
-
-
-def format_check(c: CheckResult, verbose_cex: bool = True) -> str:
-    mark = {PASS: "ok  ", FAIL: "FAIL", NA: "n/a "}[c.status]
-    line = f"  {mark} {c.name:<22} {c.summary}  [{c.seconds:.2f}s]  ({c.ref})"
-    if c.failed and c.counterexample and verbose_cex:
-        line += "\n       counterexample: " + c.counterexample.get("why", "")
-        text = c.counterexample.get("text", "")
-        if text:
-            line += "\n" + "\n".join("       " + t for t in text.splitlines())
-    return line
 
 
 def control_summary(model: Model) -> str:

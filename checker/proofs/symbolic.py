@@ -153,7 +153,7 @@ class SymSegment:
 
 def segment_facts(seg: SymSegment, max_data: int = 1 << 16) -> list:
     """What every segment satisfies: its data fits one IPv4 datagram (the
-    same bound `checker.wellformed.state_facts` assumes). SEG.LEN is
+    same bound `checker.analysis.wellformed.state_facts` assumes). SEG.LEN is
     defined from the data and the flags (3.3.1), so it needs no fact."""
     return [z3.ULT(seg.data, max_data)]
 

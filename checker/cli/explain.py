@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import sys
 
-from checker.cli import EXIT_FAIL, EXIT_OK, UsageError, _add_model_arg, _int
-from checker.explain import MAX_ISS, SCENARIOS, ladder_json, ladder_lines, run_scenario
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_model_arg, int_arg
+from checker.generate.explain import MAX_ISS, SCENARIOS, ladder_json, ladder_lines, run_scenario
 from checker.load import load_model
 
 DEFAULT_ISS_A, DEFAULT_ISS_B = 100, 300  # RFC 9293 Figures 6-13
@@ -24,15 +24,15 @@ def register(subparsers) -> None:
         epilog="Example: python -m checker explain handshake --iss-a 4294967295 (the ACK wraps to 0). "
                "Exit 0; 2 on a bad scenario name, ISS or model.")
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help=f"one of: {names}")
-    p.add_argument("--iss-a", type=_int, default=DEFAULT_ISS_A, metavar="N",
+    p.add_argument("--iss-a", type=int_arg, default=DEFAULT_ISS_A, metavar="N",
                    help=f"ISS of peer A, 0..2^32-1 (default {DEFAULT_ISS_A}, as in the RFC's figures)")
-    p.add_argument("--iss-b", type=_int, default=DEFAULT_ISS_B, metavar="N",
+    p.add_argument("--iss-b", type=int_arg, default=DEFAULT_ISS_B, metavar="N",
                    help=f"ISS of peer B, 0..2^32-1 (default {DEFAULT_ISS_B})")
     p.add_argument("--rows", action="store_true", help="also print the table rows that fired at each step")
     p.add_argument("--vars", action="store_true", help="also print SND.UNA, SND.NXT, RCV.NXT after each step")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
     p.add_argument("--json", action="store_true", help="print the steps as JSON instead of the ladder")
-    _add_model_arg(p)
+    add_model_arg(p)
     p.set_defaults(func=run)
 
 

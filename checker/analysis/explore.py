@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import networkx as nx
 
-from checker.options import Options
+from checker.analysis.options import Options
 from model.config import Config, closed
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
 from model.machine import Model

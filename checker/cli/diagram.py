@@ -7,9 +7,9 @@ import argparse
 import json
 import sys
 
-from checker.cli import EXIT_OK, UsageError, _add_model_arg, _int, add_endpoint_args
+from checker.analysis.options import Options
+from checker.cli.common import EXIT_OK, UsageError, add_endpoint_args, add_model_arg, int_arg
 from checker.load import load_model
-from checker.options import Options
 
 FORMATS = ("dot", "svg", "png", "mermaid")
 VIEWS = ("figure5", "full", "composed")
@@ -39,9 +39,9 @@ def register(subparsers) -> None:
                    help="full view: leave out the rows that keep the state")
     p.add_argument("--json", action="store_true",
                    help="print the edges (and counterexample paths) as JSON instead of a drawing")
-    _add_model_arg(p)
+    add_model_arg(p)
     g = p.add_argument_group("composed view")
-    g.add_argument("--channel-capacity", type=_int, default=1, metavar="K",
+    g.add_argument("--channel-capacity", type=int_arg, default=1, metavar="K",
                    help="segments per direction (default 1)")
     for name, what in (("loss", "segments may be lost"), ("duplication", "segments may be duplicated"),
                        ("reordering", "segments may overtake each other"),
@@ -49,9 +49,9 @@ def register(subparsers) -> None:
                        ("abort", "ABORT and the user timeout exist")):
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=False,
                        help=f"{what} (default off)")
-    g.add_argument("--data", type=_int, default=0, metavar="N", help="octets each user may send (default 0)")
+    g.add_argument("--data", type=int_arg, default=0, metavar="N", help="octets each user may send (default 0)")
     add_endpoint_args(g)
-    g.add_argument("--max-nodes", type=_int, default=1500, metavar="N",
+    g.add_argument("--max-nodes", type=int_arg, default=1500, metavar="N",
                    help="refuse to draw more global states than this (default 1500)")
     p.set_defaults(func=run)
 
@@ -70,8 +70,16 @@ def _write(args, data: bytes | str) -> None:
 
 
 def run(args) -> int:
-    # checker.diagram imports z3: only when the command runs, not at start-up
-    from checker.diagram import figure5_notes, DiagramError, render, select, table_edges, to_dot, to_mermaid
+    # checker.generate.diagram imports z3: only when the command runs, not at start-up
+    from checker.generate.diagram import (
+        DiagramError,
+        figure5_notes,
+        render,
+        select,
+        table_edges,
+        to_dot,
+        to_mermaid,
+    )
 
     if args.format == "png" and args.out is None and not args.json:
         raise UsageError("--format png writes binary data: give --out FILE.png")
@@ -103,7 +111,7 @@ def run(args) -> int:
 
 
 def _run_composed(args, model) -> int:
-    from checker.diagram import composed, composed_dot, composed_mermaid, render
+    from checker.generate.diagram import composed, composed_dot, composed_mermaid, render
 
     opts = Options(capacity=args.channel_capacity, loss=args.loss, duplication=args.duplication,
                    reordering=args.reordering, old_syn=args.old_syn, abort=args.abort, data=args.data,

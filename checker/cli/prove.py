@@ -7,11 +7,11 @@ import json
 import sys
 import time
 
-from checker.cli import EXIT_FAIL, EXIT_OK, UsageError, _add_model_arg
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_model_arg
+from checker.cli.output import format_check
 from checker.load import load_model
 from checker.proofs import PROOF_NAMES, run_proofs
 from checker.result import PASS
-from checker.verify import format_check
 
 
 def register(subparsers) -> None:
@@ -27,7 +27,7 @@ def register(subparsers) -> None:
         epilog="Exit 0 all proved, 1 a proof failed (with a counterexample) or was inconclusive, "
                "2 unknown proof name or bad model.")
     p.add_argument("names", nargs="*", metavar="NAME", help=f"proofs to run (default: all): {names}")
-    _add_model_arg(p)
+    add_model_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     p.set_defaults(func=run)
 

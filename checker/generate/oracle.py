@@ -3,7 +3,7 @@
 
 Where the cases come from (nothing is written by hand):
 - configurations: every endpoint configuration reachable in the
-  two-endpoint system (`checker.explore`, k=1, loss, an old duplicate SYN,
+  two-endpoint system (`checker.analysis.explore`, k=1, loss, an old duplicate SYN,
   ABORT and the user timeout, one octet of data each way) with ISS 2^32-1
   for A (its SYN wraps SND.NXT to 0, 3.4) and 0x7FFFFFFF for B; a few per
   state, of different shapes, plus the same with RCV.WND = 0 (Table 6's
@@ -18,7 +18,7 @@ Where the cases come from (nothing is written by hand):
   (wrap, window-left-edge, window-right-edge, outside-window, zero-window,
   ack-edge); a row no explored configuration fires gets cases from
   configurations beside them, tagged "perturbed".
-The JSON follows checker/schemas/oracle.schema.json.
+The JSON follows checker/generate/schemas/oracle.schema.json.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import json
 import os
 from dataclasses import dataclass
 
-from checker.explore import explore
-from checker.options import Options
+from checker.analysis.explore import explore
+from checker.analysis.options import Options
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
 from model.machine import PIPELINE_STATES, IllegalEvent, Model

@@ -1,5 +1,5 @@
 """State diagrams drawn from the table (RFC 9293 3.3.2 Figure 5), and the
-composed two-endpoint graph of `checker.explore`.
+composed two-endpoint graph of `checker.analysis.explore`.
 
 Nothing here lists edges by hand. Every edge comes from rows of the table:
 - a row whose next state differs from its state is a transition; a
@@ -10,7 +10,7 @@ Nothing here lists edges by hand. Every edge comes from rows of the table:
   control bits the row's guard requires of the arriving segment, after the
   earlier rows of the same (state, step) have been ruled out: first match
   wins), "of SYN"/"of FIN" when the guard forces SEG.ACK = SND.NXT (z3,
-  under `checker.wellformed.state_facts`) and the control sent on entering
+  under `checker.analysis.wellformed.state_facts`) and the control sent on entering
   the state is a SYN or a FIN, and what the row sends;
 - the kind says which part of Figure 5 the edge belongs to, from the row's
   event and step: "figure" (user OPEN/CLOSE, the 2 MSL timeout, segments
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import z3
 
-from checker.wellformed import state_facts, z3_env
+from checker.analysis.wellformed import state_facts, z3_env
 from model import expr as X
 from model.machine import PIPELINE_STATES, Model
 from model.rows import CONTINUE, SEGMENT, STEPS, Row
@@ -450,8 +450,8 @@ def render(dot_text: str, fmt: str) -> bytes:
 
 @dataclass
 class Composed:
-    """The reachable global states of two endpoints (checker.explore) with the
-    counterexample paths of the failing composed checks (checker.composed)."""
+    """The reachable global states of two endpoints (checker.analysis.explore) with the
+    counterexample paths of the failing composed checks (checker.analysis.composed)."""
 
     exploration: object
     failed: list  # CheckResult with a ladder counterexample
@@ -465,7 +465,7 @@ def _node_index(exp) -> dict:
 
 def _follow(exp, index: dict, steps: list[dict]) -> list[int] | None:
     """The node path whose decoded states are the counterexample's steps
-    (checker.ladder.ladder_json), by depth-first search from node 0."""
+    (checker.generate.ladder.ladder_json), by depth-first search from node 0."""
 
     def matches(g, st) -> bool:
         return (g.a.state.value == st["A"] and g.b.state.value == st["B"]
@@ -494,8 +494,8 @@ def _follow(exp, index: dict, steps: list[dict]) -> list[int] | None:
 def composed(model: Model, opts, max_nodes: int = 1500) -> Composed:
     """Explore (small capacities) and run the composed checks; raise
     DiagramError beyond `max_nodes` global states."""
-    from checker.composed import COMPOSED_CHECKS
-    from checker.explore import explore
+    from checker.analysis.composed import COMPOSED_CHECKS
+    from checker.analysis.explore import explore
 
     exp = explore(model, opts, max_states=max_nodes + 1)
     if exp.truncated or exp.n_states > max_nodes:
@@ -525,7 +525,7 @@ def _gnode(g) -> str:
 
 
 def composed_dot(c: Composed, title: str) -> str:
-    from checker.explore import is_final
+    from checker.analysis.explore import is_final
 
     exp = c.exploration
     on_path = {(u, v) for p in c.paths.values() for u, v in zip(p, p[1:])}

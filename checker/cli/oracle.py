@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from checker.cli import EXIT_FAIL, EXIT_OK, UsageError, _add_model_arg, _int
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_model_arg, int_arg
 from checker.load import load_model
 
 
@@ -18,7 +18,7 @@ def register(subparsers) -> None:
                     "RFC 9293 3.3.1 variables, input) -> (next state, segments sent, rows fired), "
                     "chosen to cover boundary values (sequence numbers wrapping at 2^32, the edges of "
                     "the receive window and of the send space, a zero window), plus one case per "
-                    "illegal user call or timeout; schema: checker/schemas/oracle.schema.json. "
+                    "illegal user call or timeout; schema: checker/generate/schemas/oracle.schema.json. "
                     "--format packetdrill: packetdrill scripts (.pkt) driving a real stack's listener "
                     "and connector through every state the socket API reaches (passive and active "
                     "open, close from either side, simultaneous open and close, RST in each state, "
@@ -30,11 +30,11 @@ def register(subparsers) -> None:
                    help="json (default) or packetdrill")
     p.add_argument("--out", metavar="PATH", default=None,
                    help="json: a file (default: standard output); packetdrill: a directory (required)")
-    p.add_argument("--per-row", type=_int, default=4, metavar="N",
+    p.add_argument("--per-row", type=int_arg, default=4, metavar="N",
                    help="json: at most N vectors per row (default 4)")
     p.add_argument("--json", action="store_true",
                    help="packetdrill: print the list of scripts written as JSON")
-    _add_model_arg(p)
+    add_model_arg(p)
     p.set_defaults(func=run)
 
 
@@ -43,7 +43,7 @@ def run(args) -> int:
         return _packetdrill(args)
     if not 1 <= args.per_row <= 64:
         raise UsageError(f"--per-row must be 1..64, got {args.per_row}")
-    from checker.oracle import build
+    from checker.generate.oracle import build
 
     model = load_model(args.model)
     doc = build(model, args.per_row)
@@ -66,7 +66,7 @@ def run(args) -> int:
 
 
 def _packetdrill(args) -> int:
-    from checker.packetdrill import scripts
+    from checker.generate.packetdrill import scripts
 
     if args.out is None:
         raise UsageError("--format packetdrill writes one .pkt file per scenario: give --out DIRECTORY")

@@ -1,4 +1,4 @@
-"""Counterexamples as capture files: a ladder (`checker.ladder.ladder_json`)
+"""Counterexamples as capture files: a ladder (`checker.generate.ladder.ladder_json`)
 written as a pcap that Wireshark, tcpdump and `conform` open.
 
 Endpoint A is 10.0.0.1:40000, endpoint B is 10.0.0.2:50000 (Ethernet
@@ -80,7 +80,7 @@ def write_counterexample_pcap(result: CheckResult, path: str) -> int:
     """Write the counterexample ladder of a failed check as a pcap file.
 
     `result.counterexample["steps"]` is the list made by
-    `checker.ladder.ladder_json` (kind, side, segment, sent ...). Returns
+    `checker.generate.ladder.ladder_json` (kind, side, segment, sent ...). Returns
     the number of packets written. Raises ValueError when the result has
     no ladder (a check that passed, or a counterexample of another kind:
     a row, a z3 model, a coverage gap)."""

@@ -1,8 +1,8 @@
 """packetdrill scripts whose expected segments are computed by the table.
 
-The local stack under test is endpoint A of a `checker.explain` run, the
+The local stack under test is endpoint A of a `checker.generate.explain` run, the
 script plays the remote peer B. Each scenario is driven through the model
-(`checker.explain.run`), then written in packetdrill's language:
+(`checker.generate.explain.run`), then written in packetdrill's language:
 - A's user calls become socket calls: passive OPEN = socket, bind, listen
   (and accept once the handshake completes); active OPEN = a non-blocking
   connect; CLOSE = close() in LISTEN/SYN-SENT, else shutdown(SHUT_WR) (3.6:
@@ -21,8 +21,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.explain import (Act, Run, ScenarioError, call, deliver, inject, lose, rst_at_rcv_nxt,
-                             run, timeout)
+from checker.generate.explain import (
+    Act,
+    Run,
+    ScenarioError,
+    call,
+    deliver,
+    inject,
+    lose,
+    rst_at_rcv_nxt,
+    run,
+    timeout,
+)
 from model.config import Config
 from model.events import Abort, Close, Open, Segment, Send
 from model.machine import Model

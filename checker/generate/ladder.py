@@ -4,7 +4,7 @@ departures (-->) and arrivals, ellipses for segments still in the network."""
 
 from __future__ import annotations
 
-from checker.explore import Global, Step
+from checker.analysis.explore import Global, Step
 
 W = 46  # width of the middle column
 

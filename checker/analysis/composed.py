@@ -1,5 +1,5 @@
 """Properties of the closed two-endpoint system, checked on the reachable
-global state graph built by `checker.explore` (networkx)."""
+global state graph built by `checker.analysis.explore` (networkx)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 
 import networkx as nx
 
-from checker.explore import Exploration, is_final
-from checker.ladder import ladder, ladder_json
+from checker.analysis.explore import Exploration, is_final
+from checker.generate.ladder import ladder, ladder_json
 from checker.result import FAIL, NA, PASS, CheckResult
 from model.seq import le
 from model.state import SYNCHRONIZED, State

@@ -1,6 +1,6 @@
 """`python -m checker conform FILE.pcap`: is each TCP connection in a capture
 a run of the table? (RFC 9293 3.10; the abstraction is described in
-`checker.conform`.) Exit 0: every connection conforms; 1: a violation;
+`checker.traces.conform`.) Exit 0: every connection conforms; 1: a violation;
 2: unreadable input or a malformed model."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import sys
 
-from checker.capture import CaptureError, read
-from checker.conform import DEFAULT_RCV_WND, TOLERANCES, ConformOptions, Report, conform_capture
+from checker.traces.capture import CaptureError, read
+from checker.traces.conform import DEFAULT_RCV_WND, TOLERANCES, ConformOptions, Report, conform_capture
 
 
 def register(subparsers) -> None:
@@ -46,7 +46,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from checker.cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError
+    from checker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError
     from checker.load import load_model
 
     if not 1 <= args.rcv_wnd <= 1 << 30:
@@ -143,7 +143,7 @@ def format_violation(v, c) -> str:
 
 
 def _text(cfg) -> str:
-    from checker.conform import _cfg_text
+    from checker.traces.conform import _cfg_text
 
     return _cfg_text(cfg)
 

@@ -7,7 +7,7 @@ memory"). `run` drives `model.machine.Model.step` on two
 `model.config.Config` endpoints A and B joined by one FIFO channel per
 direction; everything printed (segments, SEQ/ACK values, states, rows) is
 computed by the table, nothing is written out by hand. The same runner
-feeds `checker.packetdrill`.
+feeds `checker.generate.packetdrill`.
 
 Ladder conventions are those of RFC 9293 3.5 (Figures 6-13): "-->"/"<--"
 departure or arrival, "..." a segment still in the network, states AFTER

@@ -149,7 +149,7 @@ import gc
 import time
 from dataclasses import dataclass, field
 
-from checker.capture import ACK, FIN, RST, SYN, Capture, Packet, endpoint_text
+from checker.traces.capture import ACK, FIN, RST, SYN, Capture, Packet, endpoint_text
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
 from model.machine import Model, Outcome
@@ -980,8 +980,8 @@ def conform_capture(cap: Capture, model: Model, opts: ConformOptions | None = No
 
 
 def conform_file(path: str, model: Model, opts: ConformOptions | None = None) -> Report:
-    """Read a pcap/pcapng file (`checker.capture.read`, which raises
+    """Read a pcap/pcapng file (`checker.traces.capture.read`, which raises
     CaptureError on unreadable input) and check every connection in it."""
-    from checker.capture import read
+    from checker.traces.capture import read
 
     return conform_capture(read(path), model, opts)

@@ -1,0 +1,38 @@
+"""What every command shares: exit statuses, the usage error, and the
+argument helpers (integers, --model, the endpoints of the two-endpoint system)."""
+
+from __future__ import annotations
+
+import argparse
+
+from checker.analysis.options import Options
+from checker.load import variant_names
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad option or argument: printed as one line, exit 2."""
+
+
+def int_arg(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def add_model_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH_OR_MODULE", default=None,
+                   help="a variant: a .py file or module defining ROWS, or the short name of a "
+                        f"shipped variant ({', '.join(variant_names())}); default: the RFC 9293 table")
+
+
+def add_endpoint_args(p: argparse.ArgumentParser) -> None:
+    """--iss-a, --iss-b, --rcv-wnd: the endpoints of the two-endpoint system."""
+    p.add_argument("--iss-a", type=int_arg, default=Options.iss_a, metavar="N",
+                   help=f"ISS of endpoint A (default {Options.iss_a:#x}: wraps at once)")
+    p.add_argument("--iss-b", type=int_arg, default=Options.iss_b, metavar="N",
+                   help=f"ISS of endpoint B (default {Options.iss_b:#x})")
+    p.add_argument("--rcv-wnd", type=int_arg, default=Options.rcv_wnd, metavar="N",
+                   help=f"receive window of both endpoints (default {Options.rcv_wnd})")
