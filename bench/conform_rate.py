@@ -6,7 +6,7 @@ run; loading the model is not counted, building the checker is).
     python bench/conform_rate.py --live     # also long live loopback captures (root)
 
 Workloads:
-- each committed sample of tests/data/ (real Linux connections), read + checked;
+- each committed sample of tests/traces/data/ (real Linux connections), read + checked;
 - "many connections": every sample's segments replayed 100 times on distinct
   port pairs, interleaved, in one capture (check only);
 - with --live (root): a chatty connection (3000 request/response exchanges,
@@ -99,7 +99,7 @@ def main() -> int:
     ap.add_argument("--copies", type=int, default=100, help="replays per sample in 'many connections'")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    data = os.path.join(ROOT, "tests", "data")
+    data = os.path.join(ROOT, "tests", "traces", "data")
     paths = sorted(os.path.join(data, f) for f in os.listdir(data) if f.endswith((".pcap", ".pcapng")))
     rows = [measure_file(p) for p in paths]
     total_n = sum(r["segments"] for r in rows)

@@ -10,6 +10,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from checker.generate import diagram as D  # noqa: E402
+from checker.generate.composed_view import composed  # noqa: E402
 from checker.generate import oracle  # noqa: E402
 from checker.generate.explain import SCENARIOS, run_scenario  # noqa: E402
 from checker.analysis.options import Options  # noqa: E402
@@ -36,7 +37,7 @@ def main() -> None:
         png = timed("dot -Tpng figure5", lambda: D.render(dot, "png"))
         print(f"  svg {len(svg)} bytes, png {len(png)} bytes")
     c = timed("composed k=1 reliable no-abort data=0 + checks",
-              lambda: D.composed(m, Options(capacity=1, loss=False, old_syn=False, abort=False, data=0)))
+              lambda: composed(m, Options(capacity=1, loss=False, old_syn=False, abort=False, data=0)))
     print(f"  {c.exploration.n_states} states, {c.exploration.n_edges} edges")
     timed(f"explain: all {len(SCENARIOS)} scenarios",
           lambda: [run_scenario(m, n, 100, 300) for n in SCENARIOS])

@@ -1,4 +1,4 @@
-"""How fast the lockstep test (tests/test_lockstep.py) runs, and how much of
+"""How fast the lockstep test (tests/impl/test_lockstep.py) runs, and how much of
 the table it reaches.
 
     python bench/lockstep_rate.py SECONDS
@@ -22,14 +22,14 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+sys.path[:0] = [ROOT]
 
 from hypothesis import Phase, settings  # noqa: E402
 from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
-import conftest  # noqa: E402,F401  (registers the ci and deep profiles)
-import test_lockstep  # noqa: E402
-from test_lockstep import MODEL, Disagreement, Lockstep  # noqa: E402
+import tests.conftest  # noqa: E402,F401  (registers the ci and deep profiles)
+from tests.impl import test_lockstep  # noqa: E402
+from tests.impl.test_lockstep import MODEL, Disagreement, Lockstep  # noqa: E402
 
 
 class Counted(Lockstep):

@@ -1,7 +1,7 @@
 """impl: an independent, imperative TCP connection endpoint (RFC 9293).
 
 Written from RFC 9293 3.10 and model/DECISIONS.md only; it must not import
-``model`` or ``checker`` (tests/test_impl_imports.py checks this).
+``model`` or ``checker`` (tests/impl/test_impl_imports.py checks this).
 """
 
 from .endpoint import TIMEOUT_KINDS, Endpoint

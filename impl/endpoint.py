@@ -502,7 +502,7 @@ class Endpoint:
                 # as the "SND.UNA < SEG.ACK" below: with seq_gt(SEG.ACK, SND.NXT) an
                 # ACK exactly 2^31 beyond SND.NXT (both seq_lt(SND.NXT, SEG.ACK)
                 # and seq_lt(SEG.ACK, SND.NXT) hold there) passed this check and
-                # then moved SND.UNA 2^31 past SND.NXT (found by tests/test_lockstep.py).
+                # then moved SND.UNA 2^31 past SND.NXT (found by tests/impl/test_lockstep.py).
                 # 3.10.7.4 fifth: ACK of something not yet sent -> send an ACK, drop.
                 return [self._ack_segment()]
             if seq_lt(self.snd_una, seg.ack):
@@ -525,7 +525,7 @@ class Endpoint:
             elif st is _S.CLOSING:
                 # 3.10.7.4 fifth, CLOSING: "if the ACK acknowledges our FIN, then
                 # enter the TIME-WAIT state; otherwise, ignore the segment" -- no
-                # text, no FIN processing, no ACK (found by tests/test_lockstep.py:
+                # text, no FIN processing, no ACK (found by tests/impl/test_lockstep.py:
                 # a FIN at RCV.NXT used to be acknowledged here).
                 return []
             elif st is _S.LAST_ACK and fin_acked:

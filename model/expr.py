@@ -69,6 +69,13 @@ class Expr:
     def __rsub__(self, other):
         return seq.sub(other, self)
 
+    @staticmethod
+    def seq_node(op: str, *args) -> "Expr":
+        """The `model.seq` protocol: the algebra on an expression builds a node."""
+        if op == "ite":
+            return Ite(*(lift(a) for a in args))
+        return Bin(op, tuple(lift(a) for a in args))
+
     def variables(self) -> set[str]:
         out: set[str] = set()
         self._vars(out)
@@ -250,27 +257,27 @@ def evaluate(e: Expr, env: dict):
     vals = None
     if isinstance(e, (And, Or)):
         vals = [evaluate(a, env) for a in e.args]
-        if any(seq._is_z3(v) for v in vals):
+        if any(seq.is_z3(v) for v in vals):
             import z3
 
             return (z3.And if isinstance(e, And) else z3.Or)(*vals)
         return all(vals) if isinstance(e, And) else any(vals)
     if isinstance(e, Not):
         v = evaluate(e.arg, env)
-        if seq._is_z3(v):
+        if seq.is_z3(v):
             import z3
 
             return z3.Not(v)
         return not v
     if isinstance(e, Ite):
         c = evaluate(e.cond, env)
-        if seq._is_z3(c):
+        if seq.is_z3(c):
             import z3
 
             t, o = evaluate(e.then, env), evaluate(e.other, env)
-            if not seq._is_z3(t) and not isinstance(t, bool):
+            if not seq.is_z3(t) and not isinstance(t, bool):
                 t = z3.BitVecVal(t, 32)
-            if not seq._is_z3(o) and not isinstance(o, bool):
+            if not seq.is_z3(o) and not isinstance(o, bool):
                 o = z3.BitVecVal(o, 32)
             return z3.If(c, t, o)
         return evaluate(e.then, env) if c else evaluate(e.other, env)

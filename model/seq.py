@@ -22,54 +22,55 @@ MASK = MOD - 1
 HALF = 1 << 31
 
 
-def _is_expr(x) -> bool:
-    from model.expr import Expr
+def _builder(*xs):
+    """The node builder of the first symbolic operand, or None.
 
-    return isinstance(x, Expr)
+    Expressions (`model.expr`) implement the protocol: their class has a
+    `seq_node(op, *operands)` that builds a node. Asking the operand keeps
+    this module below `model.expr` (the algebra does not import the nodes)."""
+    for x in xs:
+        build = getattr(type(x), "seq_node", None)
+        if build is not None:
+            return build
+    return None
 
 
-def _is_z3(x) -> bool:
+def is_z3(x) -> bool:
     return type(x).__module__.startswith("z3")
-
-
-def _node(op, *args):
-    from model.expr import Bin, lift
-
-    return Bin(op, tuple(lift(a) for a in args))
 
 
 def _z3_operand(x, like):
     """Bring an int next to a z3 term to a 32-bit bit-vector value."""
     import z3
 
-    if _is_z3(x):
+    if is_z3(x):
         return x
     return z3.BitVecVal(x & MASK, 32)
 
 
 def add(a, b):
     """a + b modulo 2^32."""
-    if _is_expr(a) or _is_expr(b):
-        return _node("+", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("+", a, b)
+    if is_z3(a) or is_z3(b):
         return _z3_operand(a, b) + _z3_operand(b, a)
     return (a + b) & MASK
 
 
 def sub(a, b):
     """a - b modulo 2^32 (the distance from b forward to a)."""
-    if _is_expr(a) or _is_expr(b):
-        return _node("-", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("-", a, b)
+    if is_z3(a) or is_z3(b):
         return _z3_operand(a, b) - _z3_operand(b, a)
     return (a - b) & MASK
 
 
 def lt(a, b):
     """a < b modulo 2^32: the signed 32-bit difference a - b is negative."""
-    if _is_expr(a) or _is_expr(b):
-        return _node("<", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("<", a, b)
+    if is_z3(a) or is_z3(b):
         # z3's `<` on bit-vectors is the signed comparison, which is the point.
         return sub(a, b) < 0
     return ((a - b) & MASK) >= HALF
@@ -77,9 +78,9 @@ def lt(a, b):
 
 def le(a, b):
     """a =< b modulo 2^32."""
-    if _is_expr(a) or _is_expr(b):
-        return _node("=<", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("=<", a, b)
+    if is_z3(a) or is_z3(b):
         return sub(a, b) <= 0
     d = (a - b) & MASK
     return d == 0 or d >= HALF
@@ -95,37 +96,46 @@ def ge(a, b):
 
 def eq(a, b):
     """a = b modulo 2^32."""
-    if _is_expr(a) or _is_expr(b):
-        return _node("=", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("=", a, b)
+    if is_z3(a) or is_z3(b):
         return _z3_operand(a, b) == _z3_operand(b, a)
     return (a - b) & MASK == 0
 
 
 def ne(a, b):
-    if _is_expr(a) or _is_expr(b):
-        return _node("!=", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("!=", a, b)
+    if is_z3(a) or is_z3(b):
         return _z3_operand(a, b) != _z3_operand(b, a)
     return (a - b) & MASK != 0
 
 
 def ult(a, b):
     """Unsigned a < b (for lengths and windows, which are not sequence numbers)."""
-    if _is_expr(a) or _is_expr(b):
-        return _node("u<", a, b)
-    if _is_z3(a) or _is_z3(b):
+    if build := _builder(a, b):
+        return build("u<", a, b)
+    if is_z3(a) or is_z3(b):
         import z3
 
         return z3.ULT(_z3_operand(a, b), _z3_operand(b, a))
     return (a & MASK) < (b & MASK)
 
 
+def select(cond, a, b):
+    """a if cond else b, on bools, z3 terms or expressions."""
+    if build := _builder(cond, a, b):
+        return build("ite", cond, a, b)
+    if is_z3(cond):
+        import z3
+
+        return z3.If(cond, *(x if is_z3(x) else z3.BitVecVal(x & MASK, 32) for x in (a, b)))
+    return a if cond else b
+
+
 def smin(a, b):
     """The earlier of two sequence numbers (wrap-aware)."""
-    from model.expr import ite
-
-    return ite(lt(a, b), a, b)
+    return select(lt(a, b), a, b)
 
 
 def signed(x: int) -> int:

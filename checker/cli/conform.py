@@ -9,7 +9,8 @@ import json
 import sys
 
 from checker.traces.capture import CaptureError, read
-from checker.traces.conform import DEFAULT_RCV_WND, TOLERANCES, ConformOptions, Report, conform_capture
+from checker.traces.conform import Report, conform_capture
+from checker.traces.options import DEFAULT_RCV_WND, TOLERANCES, ConformOptions
 
 
 def register(subparsers) -> None:
@@ -143,9 +144,9 @@ def format_violation(v, c) -> str:
 
 
 def _text(cfg) -> str:
-    from checker.traces.conform import _cfg_text
+    from checker.traces.conform import cfg_text
 
-    return _cfg_text(cfg)
+    return cfg_text(cfg)
 
 
 def _capped(lines: list[str], n: int) -> list[str]:

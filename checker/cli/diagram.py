@@ -111,7 +111,8 @@ def run(args) -> int:
 
 
 def _run_composed(args, model) -> int:
-    from checker.generate.diagram import composed, composed_dot, composed_mermaid, render
+    from checker.generate.composed_view import composed, composed_dot, composed_mermaid
+    from checker.generate.diagram import render
 
     opts = Options(capacity=args.channel_capacity, loss=args.loss, duplication=args.duplication,
                    reordering=args.reordering, old_syn=args.old_syn, abort=args.abort, data=args.data,

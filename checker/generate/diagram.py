@@ -1,5 +1,5 @@
-"""State diagrams drawn from the table (RFC 9293 3.3.2 Figure 5), and the
-composed two-endpoint graph of `checker.analysis.explore`.
+"""State diagrams drawn from the table (RFC 9293 3.3.2 Figure 5) as DOT,
+Mermaid, SVG or PNG (the composed two-endpoint graph is in `composed_view`).
 
 Nothing here lists edges by hand. Every edge comes from rows of the table:
 - a row whose next state differs from its state is a transition; a
@@ -281,7 +281,7 @@ LEGEND = {"figure": "Figure 5", "note1": "Figure 5 (Note 1)", "note2": "Note 2: 
           "loop": "rows that keep the state"}
 
 
-def _q(text: str) -> str:
+def dot_quote(text: str) -> str:
     """A DOT double-quoted string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -342,16 +342,16 @@ def _notes_node(notes) -> str:
 
 def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False,
            notes=None) -> str:
-    lines = [f"digraph {_q('tcp_' + title.split()[0].lower())} {{",
-             f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
+    lines = [f"digraph {dot_quote('tcp_' + title.split()[0].lower())} {{",
+             f"  label={dot_quote(title)}; labelloc=t; fontname=Helvetica; fontsize=16;",
              "  node [shape=box, fontname=Helvetica, fontsize=12, width=1.3];",
              "  edge [fontname=Helvetica, fontsize=9];",
-             f"  comment={_q('generated from the table of model ' + model_name + ' by python -m checker diagram')};"]
+             f"  comment={dot_quote('generated from the table of model ' + model_name + ' by python -m checker diagram')};"]
     two_closed = any(e.dst is S.CLOSED and _late(e.src) for e in edges)
     for s in State:
-        lines.append(f"  {node_id(s)} [label={_q(str(s))}];")
+        lines.append(f"  {node_id(s)} [label={dot_quote(str(s))}];")
     if two_closed:
-        lines.append(f"  CLOSED_END [label={_q('CLOSED')}];")
+        lines.append(f"  CLOSED_END [label={dot_quote('CLOSED')}];")
     for group in FIGURE_RANKS:
         lines.append("  { rank=same; " + " ".join(node_id(s) + ";" for s in group) + " }")
     if two_closed:
@@ -365,15 +365,15 @@ def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False,
         # rows that keep the state would otherwise be dozens of loops each.
         text = "\n".join(dict.fromkeys(shown_label(e) for e in group))
         rows = [r for e in group for r in e.rows]
-        attrs = [f"label={_q(text)}", STYLE["loop"], f"tooltip={_q(', '.join(rows))}",
-                 f"rows={_q(' '.join(rows))}", f"kind={_q('loop')}", "fontsize=7"]
+        attrs = [f"label={dot_quote(text)}", STYLE["loop"], f"tooltip={dot_quote(', '.join(rows))}",
+                 f"rows={dot_quote(' '.join(rows))}", f"kind={dot_quote('loop')}", "fontsize=7"]
         lines.append(f"  {node_id(st)} -> {node_id(st)} [{', '.join(attrs)}];")
     for e in edges:
         if e.kind == "loop":
             continue
         dst = "CLOSED_END" if (two_closed and e.dst is S.CLOSED and _late(e.src)) else node_id(e.dst)
-        attrs = [f"label={_q(shown_label(e))}", STYLE[e.kind], f"tooltip={_q(', '.join(e.rows))}",
-                 f"rows={_q(' '.join(e.rows))}", f"kind={_q(e.kind)}"]
+        attrs = [f"label={dot_quote(shown_label(e))}", STYLE[e.kind], f"tooltip={dot_quote(', '.join(e.rows))}",
+                 f"rows={dot_quote(' '.join(e.rows))}", f"kind={dot_quote(e.kind)}"]
         lines.append(f"  {node_id(e.src)} -> {dst} [{', '.join(attrs)}];")
     if notes:
         lines.append(_notes_node(notes))
@@ -383,7 +383,7 @@ def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False,
         lines.append("  subgraph cluster_legend { label=\"legend\"; fontsize=10; style=dashed;")
         for i, k in enumerate(used):
             lines.append(f"    legend_{i}a [shape=point, width=0.05, label=\"\"]; "
-                         f"legend_{i}b [shape=plaintext, fontsize=9, label={_q(LEGEND[k])}];")
+                         f"legend_{i}b [shape=plaintext, fontsize=9, label={dot_quote(LEGEND[k])}];")
             lines.append(f"    legend_{i}a -> legend_{i}b [{STYLE[k]}, arrowhead=none];")
         lines.append("  }")
     lines.append("}")
@@ -392,7 +392,7 @@ def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False,
 
 # --- Mermaid ---------------------------------------------------------------------------
 
-def _mm(text: str) -> str:
+def mermaid_text(text: str) -> str:
     """Mermaid-safe label text: '#' first, then ':', ';', quotes and angle
     brackets as Mermaid entity codes."""
     for a, b in (("#", "#35;"), (":", "#58;"), (";", "#59;"), ('"', "#quot;"), ("<", "#lt;"),
@@ -401,7 +401,7 @@ def _mm(text: str) -> str:
     return text
 
 
-def _yaml_str(text: str) -> str:
+def yaml_str(text: str) -> str:
     """A double-quoted YAML scalar (Mermaid's front matter is YAML)."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -414,7 +414,7 @@ def _mm_state(text: str) -> str:
 
 
 def to_mermaid(edges: list[Edge], title: str) -> str:
-    lines = ["---", f"title: {_yaml_str(title)}", "---", "stateDiagram-v2"]
+    lines = ["---", f"title: {yaml_str(title)}", "---", "stateDiagram-v2"]
     two_closed = any(e.dst is S.CLOSED and _late(e.src) for e in edges)
     for s in State:
         lines.append(f"    state \"{s}\" as {node_id(s)}")
@@ -444,141 +444,3 @@ def render(dot_text: str, fmt: str) -> bytes:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise DiagramError(f"dot -T{fmt} failed: {msg[0] if msg else 'exit ' + str(proc.returncode)}")
     return proc.stdout
-
-
-# --- the composed two-endpoint graph ----------------------------------------------------------
-
-@dataclass
-class Composed:
-    """The reachable global states of two endpoints (checker.analysis.explore) with the
-    counterexample paths of the failing composed checks (checker.analysis.composed)."""
-
-    exploration: object
-    failed: list  # CheckResult with a ladder counterexample
-    paths: dict[str, list[int]]  # check name -> node ids from the initial state
-    labels: dict[tuple[int, int], str]  # edge -> step text ("A: rcv <SEQ=...>")
-
-
-def _node_index(exp) -> dict:
-    return {c: i for i, c in enumerate(exp.states)}
-
-
-def _follow(exp, index: dict, steps: list[dict]) -> list[int] | None:
-    """The node path whose decoded states are the counterexample's steps
-    (checker.generate.ladder.ladder_json), by depth-first search from node 0."""
-
-    def matches(g, st) -> bool:
-        return (g.a.state.value == st["A"] and g.b.state.value == st["B"]
-                and g.a.env() == st["A_vars"] and g.b.env() == st["B_vars"]
-                and [s.brief() for s in g.ab] == st["in_flight"]["A->B"]
-                and [s.brief() for s in g.ba] == st["in_flight"]["B->A"])
-
-    def dfs(node: int, k: int) -> list[int] | None:
-        if k == len(steps):
-            return [node]
-        seen = set()
-        for _label, h in exp.space.successors(exp.states[node]):
-            v = index.get(h)
-            if v is None or v in seen:
-                continue
-            seen.add(v)
-            if matches(exp.space.decode(h), steps[k]):
-                rest = dfs(v, k + 1)
-                if rest is not None:
-                    return [node] + rest
-        return None
-
-    return dfs(0, 0)
-
-
-def composed(model: Model, opts, max_nodes: int = 1500) -> Composed:
-    """Explore (small capacities) and run the composed checks; raise
-    DiagramError beyond `max_nodes` global states."""
-    from checker.analysis.composed import COMPOSED_CHECKS
-    from checker.analysis.explore import explore
-
-    exp = explore(model, opts, max_states=max_nodes + 1)
-    if exp.truncated or exp.n_states > max_nodes:
-        raise DiagramError(f"the composed graph has more than {max_nodes} global states "
-                           f"({opts.label()}); use a smaller --channel-capacity/--data, fewer faults, "
-                           "or raise --max-nodes")
-    index = _node_index(exp)
-    failed, paths = [], {}
-    for check in COMPOSED_CHECKS:
-        res = check(exp)
-        if res.failed and res.counterexample and res.counterexample.get("steps") is not None:
-            path = _follow(exp, index, res.counterexample["steps"])
-            if path is not None:
-                failed.append(res)
-                paths[res.name] = path
-    labels = {}
-    for u, c in enumerate(exp.states):
-        for label, h in exp.space.successors(c):
-            v = index.get(h)
-            if v is not None and (u, v) not in labels:
-                labels[(u, v)] = str(exp.space.step_of(label))
-    return Composed(exp, failed, paths, labels)
-
-
-def _gnode(g) -> str:
-    return f"{g.a.state} | {g.b.state}"
-
-
-def composed_dot(c: Composed, title: str) -> str:
-    from checker.analysis.explore import is_final
-
-    exp = c.exploration
-    on_path = {(u, v) for p in c.paths.values() for u, v in zip(p, p[1:])}
-    path_nodes = {n for p in c.paths.values() for n in p}
-    ends = {p[-1] for p in c.paths.values()}
-    lines = [f"digraph {_q('tcp_composed')} {{",
-             f"  label={_q(title)}; labelloc=t; fontname=Helvetica; fontsize=14;",
-             "  node [shape=box, style=\"rounded,filled\", fillcolor=white, fontname=Helvetica, fontsize=8];",
-             "  edge [fontname=Helvetica, fontsize=7, color=\"#8c959f\"];"]
-    for i in range(exp.n_states):
-        g = exp.state(i)
-        inflight = f"A->B {len(g.ab)}  B->A {len(g.ba)}"
-        attrs = [f"label={_q(_gnode(g) + chr(10) + inflight)}",
-                 f"tooltip={_q('A: ' + g.a.brief() + '; B: ' + g.b.brief() + '; A->B ' + ' '.join(s.brief() for s in g.ab) + '; B->A ' + ' '.join(s.brief() for s in g.ba))}"]
-        if i == 0:
-            attrs.append("penwidth=2")
-        if is_final(g):
-            attrs.append("peripheries=2")
-        if i in ends:
-            attrs.append('fillcolor="#ff8182"')
-        elif i in path_nodes:
-            attrs.append('fillcolor="#ffebe9"')
-        lines.append(f"  n{i} [{', '.join(attrs)}];")
-    for u, v in sorted(exp.graph.edges()):
-        text = c.labels.get((u, v), "")
-        attrs = [f"tooltip={_q(text)}"]
-        if (u, v) in on_path:
-            attrs += ['color="#cf222e"', "penwidth=2.5", f"label={_q(text)}", 'fontcolor="#cf222e"']
-        lines.append(f"  n{u} -> n{v} [{', '.join(attrs)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-MERMAID_MAX_EDGES = 500  # mermaid's default maxEdges
-
-
-def composed_mermaid(c: Composed, title: str) -> str:
-    exp = c.exploration
-    on_path = {(u, v) for p in c.paths.values() for u, v in zip(p, p[1:])}
-    ends = {p[-1] for p in c.paths.values()}
-    lines = ["---", f"title: {_yaml_str(title)}", "---", "flowchart TD"]
-    for i in range(exp.n_states):
-        g = exp.state(i)
-        lines.append(f"    n{i}[\"{_mm(_gnode(g))}\"]")
-    hot = []
-    for k, (u, v) in enumerate(sorted(exp.graph.edges())):
-        if (u, v) in on_path:
-            lines.append(f"    n{u} -->|\"{_mm(c.labels.get((u, v), ''))}\"| n{v}")
-            hot.append(str(k))
-        else:
-            lines.append(f"    n{u} --> n{v}")
-    if hot:
-        lines.append(f"    linkStyle {','.join(hot)} stroke:#cf222e,stroke-width:3px")
-    for n in sorted(ends):
-        lines.append(f"    style n{n} fill:#ff8182")
-    return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import z3
 
 from checker.proofs.symbolic import RESET_STATES, boolean, bv
-from model.seq import _is_z3, add, eq, le, ne, sub, ult
+from model.seq import is_z3, add, eq, le, ne, sub, ult
 from model.state import OTHER_STATES, State
 
 S = State
@@ -31,7 +31,7 @@ RCV_KNOWN = frozenset(OTHER_STATES)
 
 
 def any_z3(xs):
-    return any(_is_z3(x) for x in xs)
+    return any(is_z3(x) for x in xs)
 
 
 def all_of(*xs):
@@ -53,7 +53,7 @@ def any_of(*xs):
 
 
 def neg(x):
-    return z3.Not(x) if _is_z3(x) else not x
+    return z3.Not(x) if is_z3(x) else not x
 
 
 def implies(a, b):
@@ -67,7 +67,7 @@ def ule(a, b):
 
 def bit(flag):
     """1 if the flag is set, else 0, as a 32-bit term or an int."""
-    if _is_z3(flag):
+    if is_z3(flag):
         return z3.If(flag, bv(1), bv(0))
     return 1 if flag else 0
 

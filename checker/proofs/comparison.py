@@ -14,7 +14,7 @@ from checker.proofs.symbolic import boolean, evaluate_in
 from checker.result import FAIL, PASS, CheckResult
 from model import expr as X
 from model.machine import Model
-from model.seq import HALF, _is_z3, le, lt, sub
+from model.seq import HALF, is_z3, le, lt, sub
 
 
 def table_lt(a, b):
@@ -85,6 +85,6 @@ def prove_comparison(model: Model, less=None) -> CheckResult:
 def _c(less, x, y) -> bool:
     """The comparison on concrete ints (the counterexample replayed)."""
     r = less(x, y)
-    if _is_z3(r):
+    if is_z3(r):
         r = z3.is_true(z3.simplify(boolean(r)))
     return bool(r)

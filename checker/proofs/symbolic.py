@@ -21,7 +21,7 @@ term instead of an int, and returns one `Branch` per way the event can go:
 
 A branch carries its path condition (the z3 facts that choose it, beyond
 the caller's assumptions); branches whose condition contradicts the
-assumptions are pruned with a solver. `tests/test_symbolic.py` checks that
+assumptions are pruned with a solver. `tests/proofs/test_symbolic.py` checks that
 this executor and the concrete engine agree on random concrete inputs.
 """
 
@@ -36,7 +36,7 @@ from model.config import Config, fresh_tcb
 from model.events import Arrive, Segment
 from model.machine import SINGLE_STEP_STATES, Model, _make_segment
 from model.rows import SEGMENT, STEPS, STOP, Row
-from model.seq import MASK, _is_z3
+from model.seq import MASK, is_z3
 from model.state import State
 
 S = State
@@ -46,17 +46,17 @@ RESET_STATES = (S.CLOSED, S.LISTEN)
 
 def bv(x):
     """A 32-bit z3 term for an int or a term."""
-    return x if _is_z3(x) else z3.BitVecVal(int(x) & MASK, 32)
+    return x if is_z3(x) else z3.BitVecVal(int(x) & MASK, 32)
 
 
 def boolean(x):
     """A z3 Bool for a bool or a term."""
-    return x if _is_z3(x) else z3.BoolVal(bool(x))
+    return x if is_z3(x) else z3.BoolVal(bool(x))
 
 
 def flag_value(x):
     """Concrete flags stay Python bools (guards then simplify at once)."""
-    return x if _is_z3(x) else bool(x)
+    return x if is_z3(x) else bool(x)
 
 
 # --- symbolic configurations and segments ------------------------------------
@@ -303,7 +303,7 @@ class Executor:
                        pc + earlier + here, cond + earlier + here, trace, out, c)
             if d is True:
                 return None
-            earlier = earlier + [z3.Not(g) if _is_z3(g) else (not g)]
+            earlier = earlier + [z3.Not(g) if is_z3(g) else (not g)]
         if self.feasible(pc + earlier):
             # no row's guard holds: IllegalEvent
             out.append(Branch(cfg, (), None, tuple(fired), cond + earlier, illegal=True, trace=list(trace)))
@@ -383,7 +383,7 @@ class Executor:
 
 def _first_ite(t):
     """The first if-then-else subterm of a z3 term (None for ints/bools)."""
-    if not _is_z3(t):
+    if not is_z3(t):
         return None
     todo, seen = [t], set()
     while todo:
@@ -398,7 +398,7 @@ def _first_ite(t):
 
 
 def _subst(t, old, new):
-    return z3.substitute(t, (old, new)) if _is_z3(t) else t
+    return z3.substitute(t, (old, new)) if is_z3(t) else t
 
 
 def _fresh(cfg: SymConfig, state: State) -> dict:

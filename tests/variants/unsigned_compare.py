@@ -4,7 +4,7 @@ unsigned `<` and `=<` instead of the modulo-2^32 comparison of RFC 9293 3.4
 2^32"). Works as long as no number wraps past 2^32 - 1.
 
 Expected: `prove handshake` fails for an ISS whose ISS + 1 wraps to 0;
-`prove comparison` with the unsigned order fails (tests/test_proofs.py).
+`prove comparison` with the unsigned order fails (tests/proofs/test_proofs.py).
 """
 
 from dataclasses import replace

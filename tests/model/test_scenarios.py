@@ -2,7 +2,7 @@
 table segment by segment with the figures' own numbers. Each assertion is
 one line of the figure: the segment sent, and the states after it."""
 
-from modelharness import End, brief, seg, synchronized
+from tests.modelharness import End, brief, seg, synchronized
 
 from model.state import State as S
 

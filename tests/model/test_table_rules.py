@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from modelharness import MODEL, End, brief, seg, synchronized
+from tests.modelharness import MODEL, End, brief, seg, synchronized
 
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout

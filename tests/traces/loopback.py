@@ -9,8 +9,8 @@ sockets talk to the loopback address only and the recorder only listens.
 On `lo` every packet passes the packet socket twice (once outgoing, once
 incoming); only the incoming copy is kept, as tcpdump does.
 
-Run as a script to regenerate the committed samples in tests/data/:
-    sudo python tests/loopback.py
+Run as a script to regenerate the committed samples in tests/traces/data/:
+    sudo python tests/traces/loopback.py
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-IMPL = Path(__file__).resolve().parent.parent / "impl"
+IMPL = Path(__file__).resolve().parents[2] / "impl"
 FORBIDDEN = {"model", "checker"}
 FILES = sorted(IMPL.glob("*.py"))
 

@@ -1,5 +1,5 @@
 """`conform`: captures of real Linux connections (committed samples in
-tests/data/, recorded over loopback by tests/loopback.py; recorded afresh when
+tests/traces/data/, recorded over loopback by tests/traces/loopback.py; recorded afresh when
 the tests run as root) are runs of the RFC 9293 table; altered copies are not,
 and the report names the altered segment. Also: model runs written as pcaps
 are conformant (no false alarm by construction of the abstraction), broken
@@ -17,8 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checker.traces.capture import CaptureError, Capture, decode, read
-from checker.traces.conform import (TOLERANCES, ConformOptions, Engine, conform_file, conform_packets,
-                             translation_invariant)
+from checker.traces.conform import conform_file, conform_packets
+from checker.traces.engine import Engine
+from checker.traces.invariance import translation_invariant
+from checker.traces.options import TOLERANCES, ConformOptions
 from checker.analysis.explore import _Space, initial
 from checker.generate.ladder import ladder_json
 from checker.load import load_model
@@ -29,10 +31,10 @@ from model.machine import Model
 from model.rows import changed
 from model.seq import ne
 from model.table import ROWS, SEG_SEQ
-from tests import capedit, loopback
+from tests.traces import capedit, loopback
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "tests", "data")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "tests", "traces", "data")
 SAMPLES = sorted(f for f in os.listdir(DATA) if f.endswith((".pcap", ".pcapng")))
 STRICT = ConformOptions(tolerances=frozenset())
 

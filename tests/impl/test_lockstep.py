@@ -184,7 +184,7 @@ class Disagreement(AssertionError):
 class Lockstep(RuleBasedStateMachine):
     """Model and endpoint side by side; a model peer across a lossy network.
 
-    `ENDPOINT` is the class under test (tests/test_lockstep_mutants.py swaps
+    `ENDPOINT` is the class under test (tests/impl/test_lockstep_mutants.py swaps
     in seeded bugs). `steps` counts events applied to both sides.
     """
 
@@ -481,7 +481,7 @@ def test_regression_closing_ignores_fin():
     the TIME-WAIT state; otherwise, ignore the segment" (the table's
     ack-dup-ignore@CLOSING / ack-ignore@CLOSING rows). The endpoint went on to
     the eighth step and acknowledged a FIN at RCV.NXT. Fixed in
-    impl/endpoint.py; tests/test_lockstep_mutants.py re-seeds it."""
+    impl/endpoint.py; tests/impl/test_lockstep_mutants.py re-seeds it."""
     state = Lockstep()
     closing_fin_program(state)
     assert state.ep.state.value == "CLOSING"

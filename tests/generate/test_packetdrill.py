@@ -357,7 +357,7 @@ def test_a_broken_table_changes_the_expected_segments():
     """Negative: a listener that acknowledges SEG.SEQ instead of SEG.SEQ+1
     (RFC 793 errata territory, 3.10.7.2) must show up in the scripts."""
     broken = Model(changed(ROWS, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=V("ISS"), ack=SEG_SEQ)),
-                   "broken-listen-syn", "tests/test_packetdrill.py")
+                   "broken-listen-syn", "tests/generate/test_packetdrill.py")
     s = {x.name: x for x in scripts(broken)}["passive-open"]
     out = [e for e in parse(s.text) if e["type"] == "packet" and e["dir"] == ">"]
     assert (out[0]["flags"], out[0]["ack"]) == ("S.", 0)  # not 1: the table's ACK value is used

@@ -1,4 +1,4 @@
-"""The lockstep test (tests/test_lockstep.py) must catch seeded bugs.
+"""The lockstep test (tests/impl/test_lockstep.py) must catch seeded bugs.
 
 Each mutant below is `impl.Endpoint` with one classic TCP mistake seeded in
 (a subclass; impl/ itself is untouched). The lockstep machine is run against
@@ -21,7 +21,7 @@ from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from impl import SYNCHRONIZED_STATES, Endpoint, State, seq_add, seq_sub
-from test_lockstep import Disagreement, closing_fin_program, lockstep_for
+from tests.impl.test_lockstep import Disagreement, closing_fin_program, lockstep_for
 
 # The ci profile, without the example database (each run starts afresh) and
 # without shrinking: the first disagreement is evidence enough, and shrinking
@@ -105,7 +105,7 @@ class SynAckAcknowledgesIsn(Endpoint):
 
 class ClosingAcknowledgesFin(Endpoint):
     """3.10.7.4 fifth, CLOSING: "otherwise, ignore the segment". Mutant: the
-    endpoint's own bug before tests/test_lockstep.py found it -- a segment
+    endpoint's own bug before tests/impl/test_lockstep.py found it -- a segment
     that does not acknowledge our FIN goes on to the FIN step, and a FIN is
     acknowledged."""
 

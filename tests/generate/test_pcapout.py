@@ -14,7 +14,8 @@ from scapy.layers.inet import IP, TCP
 from scapy.utils import rdpcap
 
 from checker.analysis.composed import check_isn_agreement, check_livelock
-from checker.traces.conform import ConformOptions, conform_file
+from checker.traces.conform import conform_file
+from checker.traces.options import ConformOptions
 from checker.analysis.explore import explore
 from checker.load import load_model
 from checker.analysis.options import Options
@@ -23,9 +24,9 @@ from checker.result import PASS, CheckResult
 from model.machine import Model
 from model.rows import changed
 from model.table import ROWS
-from tests import capedit
+from tests.traces import capedit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RELIABLE = Options(loss=False, old_syn=False, abort=False, capacity=1)
 BROKEN_SOURCE = '''"""FIN not counted: FIN-WAIT-2 takes the FIN without advancing RCV.NXT."""
 from model.rows import changed

@@ -108,9 +108,9 @@ def test_composite_edges_happen():
 def test_a_missing_row_is_a_missing_edge():
     """Negative: without the passive OPEN row the figure loses CLOSED -> LISTEN,
     and a FIN-WAIT-2 that ignores FINs loses FIN-WAIT-2 -> TIME-WAIT."""
-    broken = Model(without(ROWS, "open-passive@CLOSED"), "no-passive", "tests/test_diagram.py")
+    broken = Model(without(ROWS, "open-passive@CLOSED"), "no-passive", "tests/generate/test_diagram.py")
     assert missing_figure_edges(figure(broken)) == [FIGURE_5[0]]
-    broken = Model(changed(ROWS, "fin@FIN-WAIT-2", goto=None), "fin-wait-2-stuck", "tests/test_diagram.py")
+    broken = Model(changed(ROWS, "fin@FIN-WAIT-2", goto=None), "fin-wait-2-stuck", "tests/generate/test_diagram.py")
     missing = missing_figure_edges(figure(broken))
     assert (S.FIN_WAIT_2, S.TIME_WAIT, "rcv FIN", "snd ACK") in missing
 

@@ -111,7 +111,7 @@ def test_a_broken_table_shows_in_the_ladder(capsys):
     (3.10.7.2 third), gets a RST from A (3.10.7.3 first: SEG.ACK =< ISS) and
     the handshake never completes; the ladder shows the wrong ACK."""
     broken = Model(changed(ROWS, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=V("ISS"), ack=SEG_SEQ)),
-                   "broken", "tests/test_explain.py")
+                   "broken", "tests/generate/test_explain.py")
     r = run_scenario(broken, "handshake", 100, 300, strict=False)
     text = "\n".join(ladder_lines(r))
     assert "<SEQ=300><ACK=100><CTL=SYN,ACK>" in text
