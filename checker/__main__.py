@@ -1,3 +1,5 @@
+"""`python -m checker`: the command line of checker/cli/."""
+
 import sys
 
 from checker.cli import main

@@ -151,21 +151,11 @@ class TcpHeaderInfo:
     def header_len(self) -> int:
         return self.data_offset * 4
 
-    @property
-    def psh(self) -> bool:
-        return bool(self.flags & FLAG_PSH)
-
-    @property
-    def urg(self) -> bool:
-        return bool(self.flags & FLAG_URG)
-
-    @property
-    def ece(self) -> bool:
-        return bool(self.flags & FLAG_ECE)
-
-    @property
-    def cwr(self) -> bool:
-        return bool(self.flags & FLAG_CWR)
+    # the control bits Segment does not carry (3.1), each read off `flags`
+    psh = property(lambda self: bool(self.flags & FLAG_PSH))
+    urg = property(lambda self: bool(self.flags & FLAG_URG))
+    ece = property(lambda self: bool(self.flags & FLAG_ECE))
+    cwr = property(lambda self: bool(self.flags & FLAG_CWR))
 
 
 # ----------------------------------------------------------------------

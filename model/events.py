@@ -9,7 +9,7 @@ Send(1) (they key the engine's cache).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 
 class Segment(NamedTuple):
@@ -62,9 +62,7 @@ class Open:
 class Send:
     length: int
 
-    @property
-    def kind(self) -> str:
-        return "SEND"
+    kind: ClassVar[str] = "SEND"
 
     def __str__(self):
         return f"SEND ({self.length} octets)"
@@ -72,9 +70,7 @@ class Send:
 
 @dataclass(frozen=True, slots=True)
 class Close:
-    @property
-    def kind(self) -> str:
-        return "CLOSE"
+    kind: ClassVar[str] = "CLOSE"
 
     def __str__(self):
         return "CLOSE"
@@ -82,9 +78,7 @@ class Close:
 
 @dataclass(frozen=True, slots=True)
 class Abort:
-    @property
-    def kind(self) -> str:
-        return "ABORT"
+    kind: ClassVar[str] = "ABORT"
 
     def __str__(self):
         return "ABORT"
@@ -110,9 +104,7 @@ class Timeout:
 class Arrive:
     segment: Segment
 
-    @property
-    def kind(self) -> str:
-        return "SEGMENT"
+    kind: ClassVar[str] = "SEGMENT"
 
     def __str__(self):
         return f"rcv {self.segment.brief()}"

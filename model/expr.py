@@ -120,28 +120,30 @@ class Bin(Expr):
         return f"{_paren(a)} {self.op} {_paren(b)}"
 
 
-@dataclass(frozen=True, slots=True)
-class And(Expr):
-    args: tuple
+class _Junction(Expr):
+    """and/or over a tuple of conditions (the subclass names the word)."""
+
+    __slots__ = ()
+    WORD = ""
 
     def _vars(self, out):
         for a in self.args:
             a._vars(out)
 
     def __str__(self):
-        return " and ".join(_paren(a) for a in self.args)
+        return f" {self.WORD} ".join(_paren(a) for a in self.args)
 
 
 @dataclass(frozen=True, slots=True)
-class Or(Expr):
+class And(_Junction):
     args: tuple
+    WORD = "and"
 
-    def _vars(self, out):
-        for a in self.args:
-            a._vars(out)
 
-    def __str__(self):
-        return " or ".join(_paren(a) for a in self.args)
+@dataclass(frozen=True, slots=True)
+class Or(_Junction):
+    args: tuple
+    WORD = "or"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +291,14 @@ def to_z3(e: Expr, env: dict):
     return evaluate(e, env)
 
 
+# Python source of each operator on ints, the arithmetic of `model.seq`.
+_PY_BIN = {
+    "+": "(({a} + {b}) & {M})", "-": "(({a} - {b}) & {M})",
+    "<": "((({a} - {b}) & {M}) >= {H})", "=<": "((({a} - {b} - 1) & {M}) >= {H1})",
+    "=": "({a} == {b})", "!=": "({a} != {b})", "u<": "({a} < {b})",
+}
+
+
 def _py(e: Expr) -> str:
     """Python source computing `e` on a dict `v` of ints/bools, with the
     same arithmetic as `model.seq` on ints (kept equal by a test that
@@ -300,20 +310,7 @@ def _py(e: Expr) -> str:
         return repr(e.value)
     if isinstance(e, Bin):
         a, b = (_py(x) for x in e.args)
-        if e.op == "+":
-            return f"(({a} + {b}) & {M})"
-        if e.op == "-":
-            return f"(({a} - {b}) & {M})"
-        if e.op == "<":
-            return f"((({a} - {b}) & {M}) >= {seq.HALF})"
-        if e.op == "=<":
-            return f"((({a} - {b} - 1) & {M}) >= {seq.HALF - 1})"
-        if e.op == "=":
-            return f"({a} == {b})"
-        if e.op == "!=":
-            return f"({a} != {b})"
-        if e.op == "u<":
-            return f"({a} < {b})"
+        return _PY_BIN[e.op].format(a=a, b=b, M=M, H=seq.HALF, H1=seq.HALF - 1)
     if isinstance(e, And):
         return "(" + " and ".join(_py(a) for a in e.args) + ")"
     if isinstance(e, Or):

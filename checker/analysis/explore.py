@@ -93,6 +93,15 @@ _TIMEOUTS = (Timeout("retransmission"), Timeout("user"), Timeout("time-wait"))
 _NO = None  # an illegal event or an error response: no move
 
 
+def _intern(values: list, ids: dict, x) -> int:
+    """The id of `x` in `values` (appended on first sight)."""
+    i = ids.get(x)
+    if i is None:
+        i = ids[x] = len(values)
+        values.append(x)
+    return i
+
+
 class _Space:
     """Interned values and a transition cache, so that a global state is a
     small tuple of ints: (A, B, A->B, B->A, budget A, budget B, old SYN)
@@ -107,18 +116,10 @@ class _Space:
         self.trans: dict[tuple[int, int], tuple | None] = {}
 
     def cfg(self, c: Config) -> int:
-        i = self.cfg_id.get(c)
-        if i is None:
-            i = self.cfg_id[c] = len(self.cfgs)
-            self.cfgs.append(c)
-        return i
+        return _intern(self.cfgs, self.cfg_id, c)
 
     def seg(self, s: Segment) -> int:
-        i = self.seg_id.get(s)
-        if i is None:
-            i = self.seg_id[s] = len(self.segs)
-            self.segs.append(s)
-        return i
+        return _intern(self.segs, self.seg_id, s)
 
     def event(self, code: int):
         if code < 8:

@@ -15,6 +15,15 @@ class UsageError(Exception):
     """A bad option or argument: printed as one line, exit 2."""
 
 
+def add_command(subparsers, name: str, doc: str, help: str, epilog: str | None = None):
+    """A command's parser; its --help description is the command module's
+    docstring (one text for the reader of the code and of --help)."""
+    text = " ".join(doc.split())
+    if text.startswith("`python -m checker"):  # the module docstring names the command: --help need not
+        text = text.split("`: ", 1)[-1]
+    return subparsers.add_parser(name, help=help, description=text, epilog=epilog)
+
+
 def int_arg(text: str) -> int:
     try:
         return int(text, 0)

@@ -1,29 +1,27 @@
-"""`python -m checker conform FILE.pcap`: is each TCP connection in a capture
-a run of the table? (RFC 9293 3.10; the abstraction is described in
-`checker.traces.conform`.) Exit 0: every connection conforms; 1: a violation;
-2: unreadable input or a malformed model."""
+"""`python -m checker conform`: Split a capture (pcap or pcapng; IPv4 and IPv6)
+into connections by 4-tuple and check each against the table: for each
+endpoint, the set of configurations consistent with the segments so far is
+kept, with user calls, timeouts and the arrival of the peer's segments (which
+may cross, arrive late or be lost after the capture point) as invisible steps.
+A segment no configuration can send is a violation: the report names its
+frame, the configurations the model allowed and what they could have sent
+instead."""
 
 from __future__ import annotations
 
 import json
 import sys
 
+from checker.cli.common import add_command
 from checker.traces.capture import CaptureError, read
 from checker.traces.conform import Report, conform_capture
 from checker.traces.options import DEFAULT_RCV_WND, TOLERANCES, ConformOptions
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "conform", help="check the TCP connections of a pcap/pcapng capture against the table",
-        description="Split a capture (pcap or pcapng; IPv4 and IPv6) into connections by 4-tuple and "
-                    "check each against the table: for each endpoint, the set of configurations "
-                    "consistent with the segments so far is kept, with user calls, timeouts and the "
-                    "arrival of the peer's segments (which may cross, arrive late or be lost after the "
-                    "capture point) as invisible steps. A segment no configuration can send is a "
-                    "violation: the report names its frame, the configurations the model allowed "
-                    "and what they could have sent instead.",
-        epilog="Tolerances (RFC-conformant behaviours the table abstracts away; all on unless --strict): "
+    p = add_command(subparsers, "conform", __doc__,
+                    help="check the TCP connections of a pcap/pcapng capture against the table",
+                    epilog="Tolerances (RFC-conformant behaviours the table abstracts away; all on unless --strict): "
                + "; ".join(f"{k}: {v}" for k, v in TOLERANCES.items())
                + ". Exit status: 0 every connection conforms, 1 a violation, 2 unreadable input.")
     p.add_argument("files", nargs="+", metavar="FILE", help="capture files (pcap or pcapng, may be gzipped)")

@@ -1,5 +1,11 @@
-"""`python -m checker diagram`: RFC 9293 Figure 5 (3.3.2) and more, drawn
-from the table."""
+"""`python -m checker diagram`: Draw the connection state diagram from the table
+as DOT, SVG, PNG (Graphviz's dot program) or Mermaid. --view figure5 (default)
+reproduces RFC 9293 3.3.2 Figure 5: the eleven states and the edges the figure
+draws, labelled like 'rcv SYN / snd SYN,ACK'. --view full adds every other
+row: RST and timeout edges, the notes to Figure 5 (Note 2: FIN-WAIT-1 to TIME-
+WAIT in one segment; Note 3: RST), ABORT, and the rows that keep the state.
+--view composed draws the reachable global states of two endpoints (small
+capacities) with the counterexample paths of failing checks in red."""
 
 from __future__ import annotations
 
@@ -8,27 +14,20 @@ import json
 import sys
 
 from checker.analysis.options import Options
-from checker.cli.common import EXIT_OK, UsageError, add_endpoint_args, add_model_arg, int_arg
+from checker.cli.common import EXIT_OK, UsageError, add_command, add_endpoint_args, add_model_arg, int_arg
 from checker.load import load_model
 
 FORMATS = ("dot", "svg", "png", "mermaid")
 VIEWS = ("figure5", "full", "composed")
+EPILOG = """Examples: python -m checker diagram --format svg --out docs/figure5.svg; python -m
+checker diagram --view composed --model two_way_handshake --format svg --out cex.svg. Exit 0; 2
+on bad options, a malformed model, or SVG/PNG without dot."""
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "diagram", help="draw the state diagram (RFC 9293 Figure 5) from the table",
-        description="Draw the connection state diagram from the table as DOT, SVG, PNG (Graphviz's "
-                    "dot program) or Mermaid. --view figure5 (default) reproduces RFC 9293 3.3.2 "
-                    "Figure 5: the eleven states and the edges the figure draws, labelled like "
-                    "'rcv SYN / snd SYN,ACK'. --view full adds every other row: RST and timeout "
-                    "edges, the notes to Figure 5 (Note 2: FIN-WAIT-1 to TIME-WAIT in one segment; "
-                    "Note 3: RST), ABORT, and the rows that keep the state. --view composed draws the "
-                    "reachable global states of two endpoints (small capacities) with the "
-                    "counterexample paths of failing checks in red.",
-        epilog="Examples: python -m checker diagram --format svg --out docs/figure5.svg; "
-               "python -m checker diagram --view composed --model two_way_handshake --format svg "
-               "--out cex.svg. Exit 0; 2 on bad options, a malformed model, or SVG/PNG without dot.")
+    p = add_command(subparsers, "diagram", __doc__,
+                    help="draw the state diagram (RFC 9293 Figure 5) from the table",
+                    epilog=EPILOG)
     p.add_argument("--view", choices=VIEWS, default="figure5",
                    help="figure5 (default), full (every row) or composed (two endpoints)")
     p.add_argument("--format", choices=FORMATS, default="dot",

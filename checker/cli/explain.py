@@ -1,12 +1,15 @@
-"""`python -m checker explain SCENARIO`: a ladder diagram (RFC 9293 3.5)
-computed by running the table on two endpoints."""
+"""`python -m checker explain SCENARIO`: run a scripted scenario (user calls,
+deliveries) on two endpoints of the table and draw it the way RFC 9293 3.5
+draws Figures 6-13: two columns, arrows, flags, SEQ and ACK, the states after
+each step. Every value is computed by the model; `--list` names the
+scenarios."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_model_arg, int_arg
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_command, add_model_arg, int_arg
 from checker.generate.explain import MAX_ISS, SCENARIOS, ladder_json, ladder_lines, run_scenario
 from checker.load import load_model
 
@@ -15,14 +18,11 @@ DEFAULT_ISS_A, DEFAULT_ISS_B = 100, 300  # RFC 9293 Figures 6-13
 
 def register(subparsers) -> None:
     names = ", ".join(SCENARIOS)
-    p = subparsers.add_parser(
-        "explain", help="draw a scenario as an RFC-style ladder, computed by the table",
-        description="Run a scripted scenario (user calls, deliveries) on two endpoints of the table "
-                    "and draw it the way RFC 9293 3.5 draws Figures 6-13: two columns, arrows, flags, "
-                    "SEQ and ACK, the states after each step. Every value is computed by the model. "
-                    f"Scenarios: {names}.",
-        epilog="Example: python -m checker explain handshake --iss-a 4294967295 (the ACK wraps to 0). "
-               "Exit 0; 2 on a bad scenario name, ISS or model.")
+    p = add_command(subparsers, "explain", __doc__,
+                    help="draw a scenario as an RFC-style ladder, computed by the table",
+                    epilog=f"Scenarios: {names}. Example: python -m checker explain handshake "
+                           "--iss-a 4294967295 (the ACK wraps to 0). Exit 0; 2 on a bad scenario "
+                           "name, ISS or model.")
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help=f"one of: {names}")
     p.add_argument("--iss-a", type=int_arg, default=DEFAULT_ISS_A, metavar="N",
                    help=f"ISS of peer A, 0..2^32-1 (default {DEFAULT_ISS_A}, as in the RFC's figures)")

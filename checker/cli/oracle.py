@@ -1,5 +1,13 @@
-"""`python -m checker oracle`: test vectors and packetdrill scripts computed
-by the table (RFC 9293 3.10)."""
+"""`python -m checker oracle`: --format json (default): for every row of the
+table, concrete cases (state, RFC 9293 3.3.1 variables, input) -> (next state,
+segments sent, rows fired), chosen to cover boundary values (sequence numbers
+wrapping at 2^32, the edges of the receive window and of the send space, a
+zero window), plus one case per illegal user call or timeout; schema:
+checker/generate/schemas/oracle.schema.json. --format packetdrill: packetdrill
+scripts (.pkt) driving a real stack's listener and connector through every
+state the socket API reaches (passive and active open, close from either side,
+simultaneous open and close, RST in each state, ABORT), the expected segments
+computed by the model."""
 
 from __future__ import annotations
 
@@ -7,25 +15,18 @@ import json
 import os
 import sys
 
-from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_model_arg, int_arg
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_command, add_model_arg, int_arg
 from checker.load import load_model
+
+EPILOG = """Examples: python -m checker oracle --out vectors.json; python -m checker oracle
+--format packetdrill --out pkt/. Exit 0; 1 if some row has no vector; 2 on bad options or a
+malformed model."""
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "oracle", help="test vectors (JSON) and packetdrill scripts computed by the table",
-        description="--format json (default): for every row of the table, concrete cases (state, "
-                    "RFC 9293 3.3.1 variables, input) -> (next state, segments sent, rows fired), "
-                    "chosen to cover boundary values (sequence numbers wrapping at 2^32, the edges of "
-                    "the receive window and of the send space, a zero window), plus one case per "
-                    "illegal user call or timeout; schema: checker/generate/schemas/oracle.schema.json. "
-                    "--format packetdrill: packetdrill scripts (.pkt) driving a real stack's listener "
-                    "and connector through every state the socket API reaches (passive and active "
-                    "open, close from either side, simultaneous open and close, RST in each state, "
-                    "ABORT), the expected segments computed by the model.",
-        epilog="Examples: python -m checker oracle --out vectors.json; python -m checker oracle "
-               "--format packetdrill --out pkt/. Exit 0; 1 if some row has no vector; 2 on bad "
-               "options or a malformed model.")
+    p = add_command(subparsers, "oracle", __doc__,
+                    help="test vectors (JSON) and packetdrill scripts computed by the table",
+                    epilog=EPILOG)
     p.add_argument("--format", choices=("json", "packetdrill"), default="json",
                    help="json (default) or packetdrill")
     p.add_argument("--out", metavar="PATH", default=None,

@@ -1,5 +1,11 @@
-"""`python -m checker prove [NAME...]`: the z3 proofs of `checker.proofs`
-alone (seq/ack invariants for all 2^32 values, wraparound included)."""
+"""`python -m checker prove [NAME...]`: prove with z3, for all 2^32 values of
+every sequence number (wraparound included), the seq/ack properties of the
+table's rows: row-soundness (endpoint invariant), handshake (ACK = ISN + 1,
+agreed SND.NXT/RCV.NXT), close (FIN = one number, last ACK = FIN + 1,
+TIME-WAIT), acceptability (Table 6), comparison (modulo-2^32 order),
+reset-safety (RFC 5961), retransmission (3.10.8). Each prints one line: name,
+summary, time, RFC sections; a failure prints a concrete counterexample in
+hex."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import json
 import sys
 import time
 
-from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_model_arg
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_command, add_model_arg
 from checker.cli.output import format_check
 from checker.load import load_model
 from checker.proofs import PROOF_NAMES, run_proofs
@@ -16,16 +22,10 @@ from checker.result import PASS
 
 def register(subparsers) -> None:
     names = ", ".join(PROOF_NAMES)
-    p = subparsers.add_parser(
-        "prove", help="run the z3 proofs (sequence numbers, all 2^32 values)",
-        description="Prove with z3, for all 2^32 values of every sequence number (wraparound included), "
-                    "the seq/ack properties of the table's rows: row-soundness (endpoint invariant), "
-                    "handshake (ACK = ISN + 1, agreed SND.NXT/RCV.NXT), close (FIN = one number, last "
-                    "ACK = FIN + 1, TIME-WAIT), acceptability (Table 6), comparison (modulo-2^32 order), "
-                    "reset-safety (RFC 5961), retransmission. Each prints one line: name, summary, time, "
-                    f"RFC sections; a failure prints a concrete counterexample in hex. Proofs: {names}.",
-        epilog="Exit 0 all proved, 1 a proof failed (with a counterexample) or was inconclusive, "
-               "2 unknown proof name or bad model.")
+    p = add_command(subparsers, "prove", __doc__,
+                    help="run the z3 proofs (sequence numbers, all 2^32 values)",
+                    epilog=f"Proofs: {names}. Exit 0 all proved, 1 a proof failed (with a "
+                           "counterexample) or was inconclusive, 2 unknown proof name or bad model.")
     p.add_argument("names", nargs="*", metavar="NAME", help=f"proofs to run (default: all): {names}")
     add_model_arg(p)
     p.add_argument("--json", action="store_true", help="print one JSON document instead of text")

@@ -1,5 +1,10 @@
-"""`python -m checker verify`: the table checks, the graph checks of the
-two-endpoint system and the z3 proofs, with one verdict (RFC 9293 3.3-3.10)."""
+"""`python -m checker verify`: Check the table (every row can fire, every segment
+handled, handshake ACKs, one-endpoint reachability; z3 over all 32-bit
+values), then build the reachable state graph of two endpoints over a faulty
+network and check deadlock and livelock freedom, reachability of ESTABLISHED
+and the sequence-number invariants (networkx). Without fault flags it runs a
+reliable and a lossy network (with an old duplicate SYN), each with and
+without ABORT/user timeout."""
 
 from __future__ import annotations
 
@@ -9,22 +14,24 @@ import sys
 
 from checker.analysis.explore import Exploration
 from checker.analysis.options import Options
-from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_endpoint_args, add_model_arg, int_arg
+from checker.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    UsageError,
+    add_command,
+    add_endpoint_args,
+    add_model_arg,
+    int_arg,
+)
 from checker.cli.output import format_check
 from checker.load import load_model
 from checker.result import CheckResult
 
 
 def register(sub) -> None:
-    v = sub.add_parser(
-        "verify", help="check the table and the two-endpoint system",
-        description="Check the table (every row can fire, every segment handled, handshake ACKs, "
-                    "one-endpoint reachability; z3 over all 32-bit values), then build the reachable "
-                    "state graph of two endpoints over a faulty network and check deadlock and "
-                    "livelock freedom, reachability of ESTABLISHED and the sequence-number invariants "
-                    "(networkx). Without fault flags it runs a reliable and a lossy network (with an "
-                    "old duplicate SYN), each with and without ABORT/user timeout.",
-        epilog="A failed check prints the shortest counterexample as a ladder. Exit 0/1/2.")
+    v = add_command(sub, "verify", __doc__,
+                    help="check the table and the two-endpoint system",
+                    epilog="A failed check prints the shortest counterexample as a ladder. Exit 0/1/2.")
     add_model_arg(v)
     v.add_argument("--channel-capacity", type=int_arg, default=1, metavar="K",
                    help="segments per direction before user calls, retransmissions and duplication wait "

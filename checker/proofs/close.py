@@ -9,15 +9,8 @@ import time
 import z3
 
 from checker.proofs.claims import FIN_RCVD, MAX_DATA, S, all_of, bit
-from checker.proofs.twoside import (
-    SIDES,
-    Scenario,
-    explore_symbolic,
-    finish_cex,
-    peer_of,
-    trace_states,
-    two_endpoints,
-)
+from checker.proofs.twoside import (SIDES, Scenario, explore_symbolic, finish_cex,
+                                    peer_of, trace_states, two_endpoints)
 from checker.result import FAIL, PASS, CheckResult
 from model.machine import Model
 from model.seq import add, eq, ult

@@ -12,14 +12,8 @@ from checker.proofs.claims import MAX_DATA, MAX_WINDOW, S, all_of, neg, ule
 from checker.proofs.endpoint import event_kinds, symbolic_segment
 from checker.proofs.replay import cfg_json, concrete_event, event_json, event_of_kind, values_hex, witness
 from checker.proofs.symbolic import Branch, Executor, SymConfig, segment_facts
-from checker.proofs.twoside import (
-    Scenario,
-    explore_symbolic,
-    finish_cex,
-    peer_of,
-    trace_states,
-    two_endpoints,
-)
+from checker.proofs.twoside import (Scenario, explore_symbolic, finish_cex, peer_of,
+                                    trace_states, two_endpoints)
 from checker.result import FAIL, PASS, CheckResult
 from model.events import Arrive
 from model.machine import Model

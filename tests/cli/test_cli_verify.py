@@ -132,3 +132,15 @@ def test_pcap_out_writes_each_counterexample_as_a_readable_pcap(tmp_path):
     assert written and all(os.path.exists(w) for w in written)
     packets = rdpcap(written[0])
     assert any(pkt.haslayer(TCP) and pkt[TCP].flags.R for pkt in packets)  # the reset that graceful-close objects to
+
+
+def test_version_and_console_script_agree():
+    import checker
+
+    p = run("--version")
+    assert p.returncode == 0 and p.stdout.strip() == f"tcpcheck {checker.__version__}"
+    script = os.path.join(os.path.dirname(sys.executable), "tcpcheck")
+    if not os.path.exists(script):
+        pytest.skip("the tcpcheck console script is not installed in this environment (pip install -e .)")
+    q = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
+    assert q.returncode == 0 and q.stdout == p.stdout

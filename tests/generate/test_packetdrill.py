@@ -196,13 +196,7 @@ class Parser:
     def syscall(self) -> dict:
         name = self.take("word")[1]
         self.take("char", "(")
-        args = []
-        if self.peek()[1] != ")":
-            args.append(self.expression())
-            while self.peek()[1] == ",":
-                self.take()
-                args.append(self.expression())
-        self.take("char", ")")
+        args = self.comma_list(")")
         self.take("char", "=")
         result = self.expression()
         errno = note = None
@@ -211,6 +205,17 @@ class Parser:
             note = self.note()
         return {"type": "syscall", "name": name, "args": args, "result": result, "errno": errno,
                 "note": note}
+
+    def comma_list(self, end: str) -> list:
+        """expression (',' expression)* up to and including `end`."""
+        items = []
+        if self.peek()[1] != end:
+            items.append(self.expression())
+            while self.peek()[1] == ",":
+                self.take()
+                items.append(self.expression())
+        self.take("char", end)
+        return items
 
     def note(self) -> str:
         self.take("char", "(")
@@ -246,14 +251,7 @@ class Parser:
             return t[1]
         if t[1] == "[":
             self.take()
-            items = []
-            if self.peek()[1] != "]":
-                items.append(self.expression())
-                while self.peek()[1] == ",":
-                    self.take()
-                    items.append(self.expression())
-            self.take("char", "]")
-            return items
+            return self.comma_list("]")
         if t[1] == "{":  # linger: '{' ONOFF '=' INTEGER ',' LINGER '=' INTEGER '}'
             self.take()
             self.take("ONOFF")

@@ -60,6 +60,14 @@ def variables(ep: Endpoint) -> dict[str, object]:
 # ----------------------------------------------------------------------
 # Chained fixtures
 # ----------------------------------------------------------------------
+def then(ep: Endpoint, replies: list, expected: list, state: State) -> Endpoint:
+    """One step of a fixture chain: the step's replies are `expected` and it
+    leaves `ep` in `state`."""
+    assert replies == expected
+    assert ep.state is state
+    return ep
+
+
 @pytest.fixture(params=[1000, MOD - 1], ids=["iss=1000", "iss=2^32-1"])
 def iss(request) -> Seq:
     return Seq(request.param)
@@ -77,95 +85,72 @@ def closed(iss) -> Endpoint:
 
 @pytest.fixture
 def listen(closed) -> Endpoint:
-    assert closed.open(active=False) == []
-    assert closed.state is State.LISTEN
-    return closed
+    return then(closed, closed.open(active=False), [], State.LISTEN)
 
 
 @pytest.fixture
 def syn_sent(closed, iss) -> Endpoint:
-    assert closed.open(active=True) == [out("SYN", seq=iss)]
-    assert closed.state is State.SYN_SENT
-    return closed
+    return then(closed, closed.open(active=True), [out("SYN", seq=iss)], State.SYN_SENT)
 
 
 @pytest.fixture
 def syn_received(listen, iss, irs) -> Endpoint:
-    assert listen.segment_arrives(seg("SYN", seq=irs)) == [out("SYN,ACK", seq=iss, ack=irs + 1)]
-    assert listen.state is State.SYN_RECEIVED
-    return listen
+    return then(listen, listen.segment_arrives(seg("SYN", seq=irs)),
+                [out("SYN,ACK", seq=iss, ack=irs + 1)], State.SYN_RECEIVED)
 
 
 @pytest.fixture
 def syn_received_active(syn_sent, iss, irs) -> Endpoint:
     """SYN-RECEIVED reached by simultaneous open (PASSIVE = false)."""
-    assert syn_sent.segment_arrives(seg("SYN", seq=irs)) == [out("SYN,ACK", seq=iss, ack=irs + 1)]
-    assert syn_sent.state is State.SYN_RECEIVED
-    return syn_sent
+    return then(syn_sent, syn_sent.segment_arrives(seg("SYN", seq=irs)),
+                [out("SYN,ACK", seq=iss, ack=irs + 1)], State.SYN_RECEIVED)
 
 
 @pytest.fixture
 def established(syn_received, iss, irs) -> Endpoint:
-    assert syn_received.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1)) == []
-    assert syn_received.state is State.ESTABLISHED
-    return syn_received
+    return then(syn_received, syn_received.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1)),
+                [], State.ESTABLISHED)
 
 
 @pytest.fixture
 def established_active(syn_sent, iss, irs) -> Endpoint:
-    assert syn_sent.segment_arrives(seg("SYN,ACK", seq=irs, ack=iss + 1)) == [
-        out("ACK", seq=iss + 1, ack=irs + 1)
-    ]
-    assert syn_sent.state is State.ESTABLISHED
-    return syn_sent
+    return then(syn_sent, syn_sent.segment_arrives(seg("SYN,ACK", seq=irs, ack=iss + 1)),
+                [out("ACK", seq=iss + 1, ack=irs + 1)], State.ESTABLISHED)
 
 
 @pytest.fixture
 def fin_wait_1(established, iss, irs) -> Endpoint:
-    assert established.close() == [out("FIN,ACK", seq=iss + 1, ack=irs + 1)]
-    assert established.state is State.FIN_WAIT_1
-    return established
+    return then(established, established.close(), [out("FIN,ACK", seq=iss + 1, ack=irs + 1)],
+                State.FIN_WAIT_1)
 
 
 @pytest.fixture
 def fin_wait_2(fin_wait_1, iss, irs) -> Endpoint:
-    assert fin_wait_1.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 2)) == []
-    assert fin_wait_1.state is State.FIN_WAIT_2
-    return fin_wait_1
+    return then(fin_wait_1, fin_wait_1.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 2)),
+                [], State.FIN_WAIT_2)
 
 
 @pytest.fixture
 def closing(fin_wait_1, iss, irs) -> Endpoint:
-    assert fin_wait_1.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 1)) == [
-        out("ACK", seq=iss + 2, ack=irs + 2)
-    ]
-    assert fin_wait_1.state is State.CLOSING
-    return fin_wait_1
+    return then(fin_wait_1, fin_wait_1.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 1)),
+                [out("ACK", seq=iss + 2, ack=irs + 2)], State.CLOSING)
 
 
 @pytest.fixture
 def time_wait(fin_wait_2, iss, irs) -> Endpoint:
-    assert fin_wait_2.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 2)) == [
-        out("ACK", seq=iss + 2, ack=irs + 2)
-    ]
-    assert fin_wait_2.state is State.TIME_WAIT
-    return fin_wait_2
+    return then(fin_wait_2, fin_wait_2.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 2)),
+                [out("ACK", seq=iss + 2, ack=irs + 2)], State.TIME_WAIT)
 
 
 @pytest.fixture
 def close_wait(established, iss, irs) -> Endpoint:
-    assert established.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 1)) == [
-        out("ACK", seq=iss + 1, ack=irs + 2)
-    ]
-    assert established.state is State.CLOSE_WAIT
-    return established
+    return then(established, established.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 1)),
+                [out("ACK", seq=iss + 1, ack=irs + 2)], State.CLOSE_WAIT)
 
 
 @pytest.fixture
 def last_ack(close_wait, iss, irs) -> Endpoint:
-    assert close_wait.close() == [out("FIN,ACK", seq=iss + 1, ack=irs + 2)]
-    assert close_wait.state is State.LAST_ACK
-    return close_wait
+    return then(close_wait, close_wait.close(), [out("FIN,ACK", seq=iss + 1, ack=irs + 2)], State.LAST_ACK)
 
 
 # ----------------------------------------------------------------------

@@ -46,6 +46,18 @@ def failing(model, proof, **kw):
     return r, cex
 
 
+def one_step(name, proof, row):
+    """The counterexample of `proof` on variant `name`: a single step of a
+    row named `row...`, every number in hex, replayed through model.step.
+    Returns (model, cex, start config of A, event, outcome, A after)."""
+    m = variant(name)
+    _, cex = failing(m, proof)
+    assert cex["row"].startswith(row) and hexes(cex)
+    rep = P.replay(m, cex)
+    (_, ev, out, a, _), = rep.steps
+    return m, cex, rep.start["A"], ev, out, a
+
+
 def hexes(cex):
     """Every number of the counterexample is printed in hex (flags stay bools)."""
     nums = [v for v in cex["values"].values() if not isinstance(v, bool)]
@@ -71,12 +83,8 @@ def test_run_proofs_rejects_unknown_names(std):
 
 @pytest.mark.parametrize("name,row", [("fin_no_seq", "close-fin@"), ("ack_beyond_snd_nxt", "ack-new@ESTABLISHED")])
 def test_row_soundness_negative(name, row):
-    m = variant(name)
-    r, cex = failing(m, "row-soundness")
-    assert cex["row"].startswith(row) and hexes(cex) and row.split("@")[0] in cex["text"]
-    rep = P.replay(m, cex)
-    (_, ev, out, _, _), = rep.steps
-    cfg = rep.start["A"]
+    m, cex, cfg, ev, out, _ = one_step(name, "row-soundness", row)
+    assert row.split("@")[0] in cex["text"]
     assert out is not None and [r.name for r in out.fired][-1] in cex["text"]
     # the invariant of the state it started in holds concretely ...
     assert all(c for _, c in endpoint_invariant(cfg.state, cfg.env()))
@@ -156,12 +164,8 @@ def test_close_negative_fin_takes_no_number():
 # --- 4. acceptability ------------------------------------------------------------------
 
 def test_acceptability_negative_unsigned_window():
-    m = variant("acceptable_unsigned")
-    r, cex = failing(m, "acceptability")
-    assert cex["row"].startswith("seq-") and hexes(cex)
-    rep = P.replay(m, cex)
-    (_, ev, out, _, _), = rep.steps
-    cfg, seg = rep.start["A"], ev.segment
+    m, cex, cfg, ev, out, _ = one_step("acceptable_unsigned", "acceptability", "seq-")
+    seg = ev.segment
     seq_row = next(r for r in out.fired if r.on.endswith("/seq"))
     accepted = seq_row.then == "continue"
     env = segment_env(seg)
@@ -205,12 +209,7 @@ def test_comparison_negative_control_is_sat(std_results):
 # --- 6. reset safety ------------------------------------------------------------------------
 
 def test_reset_safety_negative_rfc793_rst():
-    m = variant("rst_in_window")
-    r, cex = failing(m, "reset-safety")
-    assert cex["row"].startswith("rst-reset@") and hexes(cex)
-    rep = P.replay(m, cex)
-    (_, ev, out, a, _), = rep.steps
-    cfg = rep.start["A"]
+    m, cex, cfg, ev, out, a = one_step("rst_in_window", "reset-safety", "rst-reset@")
     assert ev.segment.rst and ev.segment.seq != cfg.rcv_nxt
     assert a.state is S.CLOSED  # reset by a guessed, inexact sequence number
     assert standard().step(cfg, ev).config.state is cfg.state  # RFC 9293: challenge ACK instead
@@ -226,12 +225,7 @@ def test_reset_safety_counts_syn_received(std_results):
 # --- 7. retransmission -----------------------------------------------------------------------
 
 def test_retransmission_negative_fin_without_data():
-    m = variant("rexmit_fin_no_data")
-    r, cex = failing(m, "retransmission")
-    assert cex["row"].startswith("rexmit-fin@") and hexes(cex)
-    rep = P.replay(m, cex)
-    (_, ev, out, _, _), = rep.steps
-    cfg = rep.start["A"]
+    m, cex, cfg, ev, out, _ = one_step("rexmit_fin_no_data", "retransmission", "rexmit-fin@")
     (seg,) = out.sent
     assert seg.fin and (seg.seq + seg.len) & MASK != cfg.snd_nxt
 
