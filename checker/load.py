@@ -38,18 +38,23 @@ def load_model(spec: str | None) -> Model:
         from model.table import ROWS
 
         return Model(ROWS, "standard", "model/table.py")
-    if spec.endswith(".py") or os.path.sep in spec:
+    if spec.endswith(".py") or os.path.sep in spec or os.path.exists(spec):
+        if os.path.isdir(spec):
+            raise ModelError(spec, "is a directory, not a variant (a .py file defining ROWS)")
         if not os.path.isfile(spec):
             raise ModelError(spec, "no such file")
+        if not spec.endswith(".py"):
+            raise ModelError(spec, "a variant is a Python file (.py) defining ROWS")
         name = "_variant_" + os.path.splitext(os.path.basename(spec))[0]
         mspec = importlib.util.spec_from_file_location(name, spec)
         module = importlib.util.module_from_spec(mspec)
         sys.modules[name] = module
         try:
             mspec.loader.exec_module(module)
-        except Exception as err:  # a variant is user code: report, don't crash
+        except (Exception, SystemExit) as err:  # a variant is user code: report, don't crash or exit
             del sys.modules[name]
-            raise ModelError(_where(err, spec), f"{type(err).__name__}: {err}") from None
+            what = f"calls sys.exit({err.code!r})" if isinstance(err, SystemExit) else f"{type(err).__name__}: {err}"
+            raise ModelError(_where(err, spec), what) from None
         source, label = spec, os.path.splitext(os.path.basename(spec))[0]
     else:
         modname = spec if "." in spec else f"{VARIANTS_PACKAGE}.{spec}"
@@ -60,7 +65,7 @@ def load_model(spec: str | None) -> Model:
                 raise ModelError(spec, f"no module {modname!r}; shipped variants: "
                                        f"{', '.join(variant_names())}") from None
             raise ModelError(spec, f"{type(err).__name__}: {err}") from None
-        except Exception as err:
+        except (Exception, SystemExit) as err:
             path = getattr(err, "filename", None) or modname
             raise ModelError(_where(err, path), f"{type(err).__name__}: {err}") from None
         source, label = modname.replace(".", "/") + ".py", modname.rsplit(".", 1)[-1]

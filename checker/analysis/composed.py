@@ -9,7 +9,7 @@ import networkx as nx
 
 from checker.analysis.explore import Exploration, is_final
 from checker.generate.ladder import ladder, ladder_json
-from checker.result import FAIL, NA, PASS, CheckResult
+from checker.result import FAIL, NA, PASS, CheckResult, check
 from model.seq import le
 from model.state import SYNCHRONIZED, State
 
@@ -43,6 +43,8 @@ def _result(name, ref, exp, t0, ok, summary, bad=None, why="", figures=None):
     return res
 
 
+@check("no-deadlock",
+       "3.10 (every terminal state is CLOSED/LISTEN on both sides, network empty)")
 def check_deadlock(exp: Exploration) -> CheckResult:
     t0 = time.perf_counter()
     g = exp.graph
@@ -53,11 +55,13 @@ def check_deadlock(exp: Exploration) -> CheckResult:
         s = exp.state(bad[0])
         why = (f"no move is possible in A={s.a.brief()}, B={s.b.brief()}, "
                f"in flight A->B {[x.brief() for x in s.ab]} B->A {[x.brief() for x in s.ba]}")
-    return _result("no-deadlock", "3.10 (every terminal state is CLOSED/LISTEN on both sides, network empty)",
+    return _result(check_deadlock.check_name, check_deadlock.check_ref,
                    exp, t0, not bad, f"{len(terminal)} terminal states, {len(bad)} improper",
                    bad[0] if bad else None, why, {"terminal": len(terminal), "improper": len(bad)})
 
 
+@check("no-livelock",
+       "3.10 (every attracting component holds a final state)")
 def check_livelock(exp: Exploration) -> CheckResult:
     t0 = time.perf_counter()
     comps = list(nx.attracting_components(exp.graph))
@@ -75,15 +79,17 @@ def check_livelock(exp: Exploration) -> CheckResult:
         s = exp.state(target)
         why = (f"an attracting set of {len(comp)} states that never reaches a final state, "
                f"entered at A={s.a.brief()}, B={s.b.brief()}")
-    return _result("no-livelock", "3.10 (every attracting component holds a final state)", exp, t0,
+    return _result(check_livelock.check_name, check_livelock.check_ref, exp, t0,
                    not bad, f"{len(comps)} attracting components, {len(bad)} without a final state",
                    target, why, {"attracting": len(comps), "bad": len(bad)})
 
 
+@check("established-reachable",
+       "3.5 Figure 6 (both sides reach ESTABLISHED)")
 def check_established_reachable(exp: Exploration) -> CheckResult:
     t0 = time.perf_counter()
     hit = _first_bad(exp, lambda s: s.a.state is EST and s.b.state is EST)
-    res = _result("established-reachable", "3.5 Figure 6 (both sides reach ESTABLISHED)", exp, t0,
+    res = _result(check_established_reachable.check_name, check_established_reachable.check_ref, exp, t0,
                   hit is not None, "reached" if hit is not None else "never reached")
     if hit is not None:
         res.figures["shortest"] = len(_path(exp, hit)) - 1
@@ -91,12 +97,14 @@ def check_established_reachable(exp: Exploration) -> CheckResult:
     return res
 
 
+@check("established-iff",
+       "3.5, 3.3.2 (network empty: A ESTABLISHED iff B ESTABLISHED)")
 def check_established_iff(exp: Exploration) -> CheckResult:
     """The TLA+ TCP spec's Inv. With loss (a lost final ACK) or a silent user
     timeout, one side may be ESTABLISHED while the other is not (3.5.1
     half-open connections), so the check applies to the other runs."""
     t0 = time.perf_counter()
-    name, ref = "established-iff", "3.5, 3.3.2 (network empty: A ESTABLISHED iff B ESTABLISHED)"
+    name, ref = check_established_iff.check_name, check_established_iff.check_ref
     if exp.opts.loss or exp.opts.abort:
         return CheckResult(name, ref, NA, "applies without loss and without ABORT/user timeout "
                            "(both leave half-open connections, 3.5.1)", run=exp.opts.label())
@@ -111,6 +119,8 @@ def _agrees(x, y) -> bool:
     return le(x.snd_una, y.rcv_nxt) and le(y.rcv_nxt, x.snd_nxt)
 
 
+@check("seq-agreement", "3.3.1, 3.4 (both ESTABLISHED: SND.UNA =< peer RCV.NXT =< SND.NXT; "
+                        "equal SND.NXT/RCV.NXT mod 2^32 when quiet)")
 def check_seq_agreement(exp: Exploration) -> CheckResult:
     t0 = time.perf_counter()
 
@@ -125,13 +135,12 @@ def check_seq_agreement(exp: Exploration) -> CheckResult:
     both = sum(1 for i in range(exp.n_states)
                if exp.state(i).a.state is EST and exp.state(i).b.state is EST)
     bad = _first_bad(exp, bad_state)
-    return _result("seq-agreement",
-                   "3.3.1, 3.4 (both ESTABLISHED: SND.UNA =< peer RCV.NXT =< SND.NXT; "
-                   "equal SND.NXT/RCV.NXT mod 2^32 when quiet)",
-                   exp, t0, bad is None, f"{both} states with both ESTABLISHED", bad,
+    return _result(check_seq_agreement.check_name, check_seq_agreement.check_ref, exp, t0, bad is None, f"{both} states with both ESTABLISHED", bad,
                    "sequence numbers of the two sides disagree")
 
 
+@check("isn-agreement",
+       "3.4, 3.5 Figure 8 (ESTABLISHED => IRS = peer's ISS)")
 def check_isn_agreement(exp: Exploration) -> CheckResult:
     """Why three messages: an ESTABLISHED endpoint knows its peer's real ISN,
     even when an old duplicate SYN arrives (3.5 Figure 8, 3.4). (FIN-WAIT-1
@@ -148,17 +157,19 @@ def check_isn_agreement(exp: Exploration) -> CheckResult:
         s = exp.state(bad)
         x, y = (s.a, s.b) if s.a.state is EST and s.a.irs != s.b.iss else (s.b, s.a)
         why = f"{x.state} with IRS={x.irs:#x}, but the peer's ISS is {y.iss:#x}"
-    return _result("isn-agreement", "3.4, 3.5 Figure 8 (ESTABLISHED => IRS = peer's ISS)", exp, t0,
+    return _result(check_isn_agreement.check_name, check_isn_agreement.check_ref, exp, t0,
                    bad is None, "old duplicate SYN " + ("injected" if exp.opts.old_syn else "not injected"),
                    bad, why)
 
 
+@check("graceful-close",
+       "3.6, 3.5.3; MUST-12, MUST-13 (no RST ends a synchronized connection without ABORT)")
 def check_graceful_close(exp: Exploration) -> CheckResult:
     """Without ABORT and user timeout nobody gives up, so a synchronized
     connection must never be reset: it closes with FINs (3.6; MUST-12
     distinguishes the two endings; MUST-13 TIME-WAIT re-ACKs a lost FIN)."""
     t0 = time.perf_counter()
-    name, ref = "graceful-close", "3.6, 3.5.3; MUST-12, MUST-13 (no RST ends a synchronized connection without ABORT)"
+    name, ref = check_graceful_close.check_name, check_graceful_close.check_ref
     if exp.opts.abort:
         return CheckResult(name, ref, NA, "applies to the run without ABORT/user timeout",
                            run=exp.opts.label())

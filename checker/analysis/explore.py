@@ -282,8 +282,10 @@ class Exploration:
         return self.space.decode(self.states[i])
 
 
-def explore(model: Model, opts: Options, max_states: int = 3_000_000) -> Exploration:
-    """Breadth-first search of the reachable global states."""
+def explore(model: Model, opts: Options, max_states: int = 3_000_000, progress=None) -> Exploration:
+    """Breadth-first search of the reachable global states, stopping at
+    `max_states` (then `truncated`). `progress(states, frontier, seconds)`
+    is called every 20,000 new states."""
     t0 = time.perf_counter()
     sp = _Space(model, opts)
     g0 = initial(opts)
@@ -306,6 +308,8 @@ def explore(model: Model, opts: Options, max_states: int = 3_000_000) -> Explora
                     v = ids[h] = len(states)
                     states.append(h)
                     nxt.append(h)
+                    if progress is not None and v % 20_000 == 0:
+                        progress(v, len(frontier) + len(nxt), time.perf_counter() - t0)
                 edges.append((u, v))
         frontier = nxt
     graph = nx.DiGraph()

@@ -1,27 +1,52 @@
-"""`python -m checker verify`: every check, one line each, over one model."""
+"""`python -m checker verify` as work: the table checks (RFC 9293 3.10), one
+exploration of the two-endpoint system per run of options with its graph
+checks (3.5, 3.6, 3.10), coverage (3.3.2 Figure 5), and the z3 proofs, as
+independent tasks on worker processes (`checker.pool`), gathered into one
+report whose every check holds, fails or was not checked (with the reason)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
+from checker import pool
 from checker.analysis.composed import COMPOSED_CHECKS, LIVENESS
-from checker.analysis.explore import Exploration, explore
+from checker.analysis.explore import explore
 from checker.analysis.options import Options
 from checker.analysis.wellformed import TABLE_CHECKS, control_graph
-from checker.result import FAIL, NA, PASS, CheckResult
+from checker.result import FAIL, NA, PASS, UNCHECKED, CheckResult, NotChecked, exit_status, not_checked
 from model.machine import Model
 from model.state import State
+
+_MODEL: Model | None = None  # the model of the run, seen by the forked workers
+
+
+@dataclass
+class RunSummary:
+    """What the report keeps of one exploration (the graph stays in the worker)."""
+
+    opts: Options
+    n_states: int = 0
+    n_edges: int = 0
+    seconds: float = 0.0
+    truncated: bool = False
+    cut_reason: str = ""
+    fired: frozenset = frozenset()  # row names fired somewhere in the run
+    states: frozenset = frozenset()  # endpoint states entered
+    explored: bool = True  # False: the exploration itself did not finish
 
 
 @dataclass
 class Report:
     model: Model
     table: list[CheckResult] = field(default_factory=list)
-    runs: list[tuple[Exploration, list[CheckResult]]] = field(default_factory=list)
+    runs: list[tuple[RunSummary, list[CheckResult]]] = field(default_factory=list)
     extra: list[CheckResult] = field(default_factory=list)
     proofs: list[CheckResult] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False
+    items: dict = field(default_factory=dict)  # task key -> its CheckResult or (RunSummary, results)
+    late: list = field(default_factory=list)  # task keys not streamed to `progress` (after a stop)
 
     def all_checks(self) -> list[CheckResult]:
         out = list(self.table)
@@ -31,21 +56,30 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not any(c.failed for c in self.all_checks())
+        return self.exit_status() == 0
+
+    def exit_status(self) -> int:
+        return exit_status(self.all_checks(), self.interrupted)
 
     def as_json(self) -> dict:
+        checks = self.all_checks()
         return {
             "model": {"name": self.model.name, "source": self.model.source, "rows": len(self.model.rows)},
             "ok": self.ok,
+            "exit_status": self.exit_status(),
+            "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
+            "counts": {s: sum(c.status == s for c in checks) for s in (PASS, FAIL, UNCHECKED, NA)},
             "table_checks": [c.as_json() for c in self.table],
             "runs": [{"options": e.opts.as_dict(), "label": e.opts.label(), "states": e.n_states,
                       "edges": e.n_edges, "explore_seconds": round(e.seconds, 3),
-                      "truncated": e.truncated, "checks": [c.as_json() for c in cs]}
+                      "truncated": e.truncated, "cut_reason": e.cut_reason,
+                      "checks": [c.as_json() for c in cs]}
                      for e, cs in self.runs],
             "coverage": [c.as_json() for c in self.extra],
             "proofs": [c.as_json() for c in self.proofs],
-            "failed": [c.name for c in self.all_checks() if c.failed],
+            "failed": [c.name for c in checks if c.failed],
+            "not_checked": [c.name for c in checks if c.unchecked],
         }
 
 
@@ -62,115 +96,201 @@ def default_runs(base: Options, faults_given: bool) -> list[Options]:
     return runs
 
 
-def check_coverage(model: Model, explorations: list[Exploration]) -> CheckResult:
+# --- the names a user can select -----------------------------------------------------------
+
+TABLE = {fn.check_name: fn for fn in TABLE_CHECKS}
+COMPOSED = {fn.check_name: fn for fn in COMPOSED_CHECKS}
+COVERAGE = "coverage"
+
+
+def proof_names() -> tuple[str, ...]:
+    from checker.proofs import PROOF_NAMES
+
+    return PROOF_NAMES
+
+
+def all_check_names() -> list[str]:
+    return [*TABLE, *COMPOSED, COVERAGE, *proof_names()]
+
+
+def describe_checks() -> list[tuple[str, str, str]]:
+    """(name, group, RFC reference) of every check, for --list-checks."""
+    from checker.proofs import proof_ref
+
+    out = [(n, "table", f.check_ref) for n, f in TABLE.items()]
+    out += [(n, "composed", f.check_ref) for n, f in COMPOSED.items()]
+    out.append((COVERAGE, "composed", COVERAGE_REF))
+    out += [(n, "proof", proof_ref(n)) for n in proof_names()]
+    return out
+
+
+# --- tasks (run in forked workers; they read _MODEL) ---------------------------------------
+
+def _table_task(name: str) -> CheckResult:
+    r = _decided(name, TABLE[name].check_ref, lambda: TABLE[name](_MODEL))
+    r.run = "table"
+    return r
+
+
+def _decided(name, ref, fn) -> CheckResult:
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    except NotChecked as err:
+        return not_checked(name, ref, str(err), time.perf_counter() - t0)
+
+
+def _run_task(opts: Options, max_states: int, names: tuple[str, ...]):
+    def news(n_states, frontier, seconds):
+        pool.progress(states=n_states, queue=frontier, rate=n_states / max(seconds, 1e-9))
+
+    exp = explore(_MODEL, opts, max_states=max_states, progress=news)
+    summary = summarize(exp, max_states)
+    results = []
+    for name in names:
+        check = COMPOSED[name]
+        r = _decided(name, check.check_ref, lambda: check(exp))
+        # A cut state space proves no "for all" claim, and its cut-off
+        # frontier looks like dead ends: only a violation found along a
+        # real path (a safety counterexample) still stands.
+        if exp.truncated and (r.status == PASS or (check in LIVENESS and r.status == FAIL)):
+            r = not_checked(name, r.ref, summary.cut_reason + " (use --max-states, or fewer faults)",
+                            r.seconds, run=opts.label())
+        r.run = opts.label()
+        results.append(r)
+    return summary, results
+
+
+def _proof_task(name: str) -> CheckResult:
+    from checker.proofs import run_proof
+
+    return run_proof(_MODEL, name)
+
+
+def summarize(exp, max_states: int) -> RunSummary:
+    """The RunSummary of an Exploration (what coverage and the report need)."""
+    return RunSummary(exp.opts, exp.n_states, exp.n_edges, exp.seconds, exp.truncated,
+                      f"state cap of {max_states} states reached" if exp.truncated else "",
+                      frozenset(fired_rows(exp)), frozenset(c.state for c in exp.space.cfgs))
+
+
+def fired_rows(exp) -> set[str]:
+    fired = set()
+    for hit in exp.space.trans.values():
+        if hit is not None:
+            fired.update(r.name for r in hit[2].fired)
+    return fired
+
+
+COVERAGE_REF = "3.3.2 Figure 5 (every state entered in the closed system)"
+
+
+def check_coverage(model: Model, runs: list[RunSummary]) -> CheckResult:
     """Every state is entered, and every state-changing transition of the
     one-endpoint graph is taken, somewhere in the composed runs."""
     t0 = time.perf_counter()
-    fired: set[str] = set()
-    seen_states: set[State] = set()
-    for e in explorations:
-        for hit in e.space.trans.values():
-            if hit is not None:
-                fired.update(r.name for r in hit[2].fired)
-        for c in e.space.cfgs:
-            seen_states.add(c.state)
+    if not runs or not all(r.explored for r in runs):
+        return not_checked(COVERAGE, COVERAGE_REF, "needs every composed run to finish")
+    fired: set[str] = set().union(*(r.fired for r in runs))
+    seen_states: set[State] = set().union(*(r.states for r in runs))
     edges = {(r.state, r.target) for r in model.rows if r.error is None and r.state is not r.target}
     taken = {(r.state, r.target) for r in model.rows if r.name in fired and r.state is not r.target}
-    # a pipeline that continues through a state change also takes the later edges
     missed_edges = sorted(edges - taken, key=str)
     missed_states = [s for s in State if s not in seen_states]
     ok = not missed_states
     summary = (f"{len(seen_states)}/{len(State)} states, {len(taken & edges)}/{len(edges)} state changes, "
                f"{len(fired)}/{len(model.rows)} rows exercised")
-    res = CheckResult("coverage", "3.3.2 Figure 5 (every state entered in the closed system)",
-                      PASS if ok else FAIL, summary, time.perf_counter() - t0,
+    res = CheckResult(COVERAGE, COVERAGE_REF, PASS if ok else FAIL, summary, time.perf_counter() - t0,
                       {"states": len(seen_states), "rows_fired": len(fired), "rows": len(model.rows),
                        "edges": len(edges), "edges_taken": len(taken & edges),
                        "edges_missed": [f"{a} -> {b}" for a, b in missed_edges],
-                       "rows_not_fired": sorted(r.name for r in model.rows if r.name not in fired)})
+                       "rows_not_fired": sorted(r.name for r in model.rows if r.name not in fired)},
+                      run="composed runs together")
     if missed_states:
         res.counterexample = {"kind": "coverage", "why": f"never entered: {', '.join(map(str, missed_states))}",
                               "text": "never entered: " + ", ".join(map(str, missed_states))}
+    if any(r.truncated for r in runs) and res.status == FAIL:
+        res = not_checked(COVERAGE, COVERAGE_REF, "a composed run was cut at the state cap", res.seconds)
     return res
 
 
-def run_verify(model: Model, runs: list[Options], max_states: int, progress=None,
-               proofs: bool = False) -> Report:
+# --- the run --------------------------------------------------------------------------------
+
+def run_verify(model: Model, runs: list[Options], max_states: int, progress=None, proofs: bool = False,
+               checks=None, jobs: int | None = None, time_limit: float | None = None,
+               on_tick=None) -> Report:
+    """Every selected check (default: all; `checks` is a set of names) as
+    tasks on worker processes. `progress(item)` is called in order with each
+    table CheckResult, each (RunSummary, [CheckResult]) and each proof."""
+    global _MODEL
     t0 = time.perf_counter()
-    rep = Report(model)
-    # The z3 proofs run in a second process while the graphs are explored
-    # (the default run is meant for a 2-core machine).
-    pending = _start_proofs(model) if proofs else None
-    for check in TABLE_CHECKS:
-        r = check(model)
-        r.run = "table"
-        rep.table.append(r)
+    want = set(all_check_names()) if checks is None else set(checks)
+    if not proofs:
+        want -= set(proof_names())
+    composed = tuple(n for n in COMPOSED if n in want)
+    explore_runs = bool(composed) or COVERAGE in want
+    tasks = [pool.Task(f"table:{n}", n, _table_task, (n,)) for n in TABLE if n in want]
+    if explore_runs:
+        tasks += [pool.Task(f"run:{i}", f"explore {o.label()}", _run_task, (o, max_states, composed))
+                  for i, o in enumerate(runs)]
+    tasks += [pool.Task(f"proof:{n}", n, _proof_task, (n,)) for n in proof_names() if n in want]
+    run_keys = [t.key for t in tasks if t.key.startswith("run:")]
+    summaries: dict[str, RunSummary] = {}
+    coverage: list[CheckResult] = []
+    want_cov = COVERAGE in want and explore_runs
+
+    def done(task, value):
         if progress:
-            progress(r)
-    for opts in runs:
-        exp = explore(model, opts, max_states=max_states)
-        if progress:
-            progress(exp)
-        results = []
-        for check in COMPOSED_CHECKS:
-            r = check(exp)
-            # A cut state space proves no "for all" claim, and its cut-off
-            # frontier looks like dead ends: only a violation found along a
-            # real path (a safety counterexample) still stands.
-            liveness = check in LIVENESS
-            if exp.truncated and (r.status == PASS or liveness):
-                r.status = NA
-                r.counterexample = None
-                r.summary += f" (state space cut at {max_states} states: inconclusive)"
-            results.append(r)
-            if progress:
-                progress(r)
-        rep.runs.append((exp, results))
-    rep.extra.append(check_coverage(model, [e for e, _ in rep.runs]))
-    if progress:
-        progress(rep.extra[-1])
-    if proofs:
-        if progress:
-            progress("proofs")
-        rep.proofs = _finish_proofs(model, pending)
-        if progress:
-            for r in rep.proofs:
-                progress(r)
+            progress(value)
+        if task.key in run_keys:
+            summaries[task.key] = value[0]
+            if want_cov and len(summaries) == len(run_keys):  # coverage as soon as every run is in
+                coverage.append(check_coverage(model, [summaries[k] for k in run_keys]))
+                if progress:
+                    progress(coverage[0])
+
+    _MODEL = model
+    try:
+        out = pool.run_tasks(tasks, jobs=jobs, time_limit=time_limit, on_done=done, on_tick=on_tick)
+    finally:
+        _MODEL = None
+    rep = Report(model, interrupted=out.interrupted)
+    for t in tasks:
+        kind, name = t.key.split(":", 1)
+        value = out.done.get(t.key)
+        reason = out.missing.get(t.key, "")
+        if kind == "table":
+            value = value or not_checked(name, TABLE[name].check_ref, reason, run="table")
+            rep.table.append(value)
+        elif kind == "proof":
+            from checker.proofs import proof_ref
+
+            value = value or not_checked(name, proof_ref(name), reason, run="z3")
+            rep.proofs.append(value)
+        else:
+            opts = runs[int(name)]
+            if value is None:
+                summary = RunSummary(opts, explored=False, cut_reason=reason)
+                value = (summary, [not_checked(n, COMPOSED[n].check_ref, reason, run=opts.label())
+                                   for n in composed])
+            rep.runs.append(value)
+        rep.items[t.key] = value
+    rep.late = [t.key for t in tasks[out.streamed:]]
+    if want_cov:
+        if not coverage:  # a stop came first: judged on what there is (not checked if a run is missing)
+            cov = check_coverage(model, [s for s, _ in rep.runs])
+            coverage.append(cov if not (out.interrupted and cov.unchecked)
+                            else not_checked(COVERAGE, COVERAGE_REF, pool.INTERRUPTED))
+            rep.late.insert(len([k for k in rep.late if k.startswith(("table:", "run:"))]), COVERAGE)
+        rep.extra = coverage
+        rep.items[COVERAGE] = coverage[0]
     rep.seconds = time.perf_counter() - t0
     return rep
-
-
-def _proofs_child(rows, name, source):
-    from checker.proofs import run_proofs
-
-    return run_proofs(Model(rows, name, source))
-
-
-def _start_proofs(model: Model):
-    import concurrent.futures as cf
-    import multiprocessing as mp
-
-    try:
-        pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-        return pool, pool.submit(_proofs_child, model.rows, model.name, model.source)
-    except (OSError, ValueError):  # no fork here: run them inline at the end
-        return None
-
-
-def _finish_proofs(model: Model, pending) -> list[CheckResult]:
-    if pending is not None:
-        pool, fut = pending
-        try:
-            return fut.result()
-        except Exception:  # the child could not run them (e.g. pickling): run inline
-            pass
-        finally:
-            pool.shutdown()
-    from checker.proofs import run_proofs
-
-    return run_proofs(model)
 
 
 def control_summary(model: Model) -> str:
     g = control_graph(model)
     return f"{len(model.rows)} rows, {g.number_of_edges()} one-endpoint edges over {len(State)} states"
+
+
+__all__ = ["FAIL", "Report", "RunSummary", "check_coverage", "default_runs", "run_verify"]

@@ -20,7 +20,8 @@ import time
 import networkx as nx
 import z3
 
-from checker.result import FAIL, PASS, CheckResult
+from checker.result import FAIL, PASS, CheckResult, check
+from checker.solving import satisfiable
 from model import expr as X
 from model.config import Config
 from model.events import Arrive, Segment
@@ -75,6 +76,8 @@ def _solver(facts) -> z3.Solver:
     return s
 
 
+@check("rows-fire",
+       "3.10 (every row of the table can fire)")
 def check_rows_fire(model: Model) -> CheckResult:
     t0 = time.perf_counter()
     dead = []
@@ -88,9 +91,9 @@ def check_rows_fire(model: Model) -> CheckResult:
                 continue
             s = _solver(state_facts(row.state, v))
             s.add(cond)
-            if s.check() == z3.unsat:
+            if not satisfiable(s):
                 dead.append(row)
-    res = CheckResult("rows-fire", "3.10 (every row of the table can fire)", PASS if not dead else FAIL,
+    res = CheckResult(check_rows_fire.check_name, check_rows_fire.check_ref, PASS if not dead else FAIL,
                       f"{n} rows, {len(dead)} can never fire", time.perf_counter() - t0,
                       {"rows": n, "dead": [r.name for r in dead]})
     if dead:
@@ -127,6 +130,8 @@ def pipeline_reach(model: Model) -> set[tuple[State, str]]:
     return {(st, SEGMENT + "/" + STEPS[i]) for st, i in reach}
 
 
+@check("complete",
+       "3.10.7 (every (state, segment) is handled)")
 def check_complete(model: Model) -> CheckResult:
     """Every segment is handled: in CLOSED, LISTEN, SYN-SENT by some row; in
     the other states by some row in every step that processing can reach."""
@@ -145,10 +150,10 @@ def check_complete(model: Model) -> CheckResult:
             v = fires[0][2]
             s = _solver(state_facts(st, v))
             s.add(z3.Not(z3.Or(*[c for _, c, _ in fires])))
-            if s.check() == z3.sat:
+            if satisfiable(s):
                 holes.append((key, _segment_from(s.model(), v)))
     ok = not missing and not holes
-    res = CheckResult("complete", "3.10.7 (every (state, segment) is handled)", PASS if ok else FAIL,
+    res = CheckResult(check_complete.check_name, check_complete.check_ref, PASS if ok else FAIL,
                       f"{len(State)} states, {len(missing)} missing steps, {len(holes)} unhandled segments",
                       time.perf_counter() - t0)
     if not ok:
@@ -175,6 +180,8 @@ def _config_from(m, v, state) -> Config:
                   _val(m, v, "RCV.NXT"), _val(m, v, "RCV.WND"))
 
 
+@check("handshake-ack",
+       "3.10.7.3, 3.10.7.4 (an ACK that moves a handshake on is ISS+1)")
 def check_handshake_ack(model: Model) -> CheckResult:
     """Leaving SYN-SENT/SYN-RECEIVED for a synchronized state, or accepting a
     RST in SYN-SENT, on an ACK requires that ACK to be ISS + 1."""
@@ -190,11 +197,11 @@ def check_handshake_ack(model: Model) -> CheckResult:
             n += 1
             s = _solver(state_facts(row.state, v))
             s.add(cond, v["CTL.ACK"], z3.Not(eq(v["SEG.ACK"], add(v["ISS"], 1))))
-            if s.check() == z3.sat:
+            if satisfiable(s):
                 m = s.model()
                 cfg, seg = _config_from(m, v, row.state), _segment_from(m, v)
                 bad.append((row, cfg, seg))
-    res = CheckResult("handshake-ack", "3.10.7.3, 3.10.7.4 (an ACK that moves a handshake on is ISS+1)",
+    res = CheckResult(check_handshake_ack.check_name, check_handshake_ack.check_ref,
                       PASS if not bad else FAIL, f"{n} rows leave SYN-SENT/SYN-RECEIVED, {len(bad)} accept a wrong ACK",
                       time.perf_counter() - t0)
     if bad:
@@ -221,13 +228,15 @@ def control_graph(model: Model) -> nx.MultiDiGraph:
     return g
 
 
+@check("one-endpoint",
+       "3.3.2 Figure 5 (all states reachable from CLOSED, CLOSED from all)")
 def check_one_endpoint(model: Model) -> CheckResult:
     t0 = time.perf_counter()
     g = control_graph(model)
     unreached = [s for s in State if s is not S.CLOSED and not nx.has_path(g, S.CLOSED, s)]
     stuck = [s for s in State if not nx.has_path(g, s, S.CLOSED)]
     ok = not unreached and not stuck
-    res = CheckResult("one-endpoint", "3.3.2 Figure 5 (all states reachable from CLOSED, CLOSED from all)",
+    res = CheckResult(check_one_endpoint.check_name, check_one_endpoint.check_ref,
                       PASS if ok else FAIL,
                       f"{g.number_of_nodes()} states, {g.number_of_edges()} row edges",
                       time.perf_counter() - t0,

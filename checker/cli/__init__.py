@@ -19,8 +19,16 @@ from model.machine import ModelError
 COMMANDS = ("verify", "prove", "rows", "diagram", "explain", "oracle", "conform")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (the option at fault and where --help
+    is), exit 2, instead of the usage block."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="python -m checker",
         description="Machine-checked TCP connection management (RFC 9293). Every command reads the "
                     "one transition table in model/table.py (or a variant of it).",

@@ -45,3 +45,50 @@ def add_endpoint_args(p: argparse.ArgumentParser) -> None:
                    help=f"ISS of endpoint B (default {Options.iss_b:#x})")
     p.add_argument("--rcv-wnd", type=int_arg, default=Options.rcv_wnd, metavar="N",
                    help=f"receive window of both endpoints (default {Options.rcv_wnd})")
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return v
+
+
+def names_arg(text: str) -> list[str]:
+    """NAME[,NAME...] (validated by the command against what it knows)."""
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def add_color_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the verdicts: auto (default) when stdout is a terminal and NO_COLOR is unset")
+
+
+def add_jobs_args(p: argparse.ArgumentParser) -> None:
+    """--jobs and --time-limit: how the checks run on worker processes."""
+    p.add_argument("--jobs", "-j", type=int_arg, default=None, metavar="N",
+                   help="worker processes (default: the number of cores, at most 8)")
+    p.add_argument("--time-limit", type=positive_float, default=None, metavar="SECONDS",
+                   help="stop after this long: what has not finished is 'not checked' (exit 3)")
+
+
+def check_jobs(jobs: int | None) -> None:
+    if jobs is not None and not 1 <= jobs <= 64:
+        raise UsageError(f"--jobs must be 1..64, got {jobs}")
+
+
+def writable_dir(path: str, option: str) -> None:
+    """Create `path` if needed and make sure files can be written there,
+    before any work starts."""
+    import os
+    import tempfile
+
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise UsageError(f"{option} {path}: {err.strerror or err}") from None

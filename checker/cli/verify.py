@@ -10,50 +10,74 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from checker.analysis.explore import Exploration
 from checker.analysis.options import Options
 from checker.cli.common import (
-    EXIT_FAIL,
     EXIT_OK,
     UsageError,
+    add_color_arg,
     add_command,
     add_endpoint_args,
+    add_jobs_args,
     add_model_arg,
+    check_jobs,
     int_arg,
+    names_arg,
+    writable_dir,
 )
-from checker.cli.output import format_check
+from checker.cli.output import Printer, Progress
 from checker.load import load_model
-from checker.result import CheckResult
+from checker.result import CheckResult, verdict_line
 
 
 def register(sub) -> None:
-    v = add_command(sub, "verify", __doc__,
-                    help="check the table and the two-endpoint system",
-                    epilog="A failed check prints the shortest counterexample as a ladder. Exit 0/1/2.")
+    v = add_command(sub, "verify", __doc__, help="check the table and the two-endpoint system",
+                    epilog=EPILOG)
     add_model_arg(v)
+    v.add_argument("--check", action="append", default=[], type=names_arg, metavar="NAME[,NAME]",
+                   help="run only these checks (repeatable); --list-checks names them")
+    v.add_argument("--skip", action="append", default=[], type=names_arg, metavar="NAME[,NAME]",
+                   help="leave these checks out (repeatable)")
+    v.add_argument("--list-checks", action="store_true", help="list every check with its RFC sections, and exit")
     v.add_argument("--channel-capacity", type=int_arg, default=1, metavar="K",
                    help="segments per direction before user calls, retransmissions and duplication wait "
-                        "(replies are never refused); default 1 keeps the default run fast")
-    for name, what in (("loss", "segments may be lost"), ("duplication", "segments may be duplicated"),
-                       ("reordering", "segments may overtake each other"),
-                       ("old-syn", "an old duplicate SYN (3.5 Figure 8) may reach a listener once")):
-        v.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None, help=what)
+                        "(replies are never refused); 1..8, default 1 keeps the default run fast")
+    add_fault_args(v, default=None, what_old_syn="an old duplicate SYN (3.5 Figure 8) may reach a listener once")
     v.add_argument("--no-abort", action="store_true",
                    help="only the runs without ABORT and user timeout")
-    v.add_argument("--data", type=int_arg, default=1, metavar="N", help="octets each user may send (default 1)")
+    v.add_argument("--data", type=int_arg, default=1, metavar="N", help="octets each user may send (0..4, default 1)")
     add_endpoint_args(v)
     v.add_argument("--max-states", type=int_arg, default=2_000_000, metavar="N",
-                   help="give up (inconclusive) beyond this many global states")
-    v.add_argument("--json", action="store_true", help="print one JSON document instead of text")
-    v.add_argument("--quiet", "-q", action="store_true", help="print failures and the verdict only")
+                   help="stop exploring a run beyond N global states (>= 1; default 2,000,000): its "
+                        "graph checks are then 'not checked' (exit 3), never 'hold'")
     v.add_argument("--no-proofs", action="store_true",
                    help="skip the z3 proofs of the seq/ack invariants (python -m checker prove runs them alone)")
+    add_jobs_args(v)
+    v.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    v.add_argument("--quiet", "-q", action="store_true",
+                   help="print failures, what was not checked and the verdict only; no progress line")
+    add_color_arg(v)
     v.add_argument("--pcap-out", metavar="DIR", default=None,
                    help="also write each counterexample ladder as a pcap in DIR (A=10.0.0.1, B=10.0.0.2), "
                         "to open in Wireshark")
     v.set_defaults(func=run)
+
+
+EPILOG = """Every check ends as 'ok' (holds), 'FAIL' (with the shortest counterexample as a ladder),
+'skip' (not checked, with the reason: z3 answered unknown, a state cap, the time limit, Ctrl-C) or
+'n/a' (does not apply to that run's options). Exit status: 0 everything asked was checked and
+holds, 1 a check failed, 2 usage error or malformed model, 3 nothing failed but something was not
+checked, 130 interrupted (Ctrl-C)."""
+
+
+def add_fault_args(p, default, what_old_syn: str) -> None:
+    """--loss/--duplication/--reordering/--old-syn (and --no-...): the channel's faults."""
+    for name, what in (("loss", "segments may be lost"), ("duplication", "segments may be duplicated"),
+                       ("reordering", "segments may overtake each other"), ("old-syn", what_old_syn)):
+        p.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=default,
+                       help=what + ("" if default is None else f" (default {'on' if default else 'off'})"))
 
 
 def options_from(args) -> tuple[Options, bool]:
@@ -70,62 +94,126 @@ def options_from(args) -> tuple[Options, bool]:
     return base, faults_given
 
 
-def run(args) -> int:
-    from checker.analysis.report import control_summary, default_runs, run_verify
+def selected_checks(args) -> set[str] | None:
+    """The --check/--skip selection, validated against the known names."""
+    from checker.analysis.report import all_check_names
 
+    known = all_check_names()
+    chosen = [n for group in args.check for n in group]
+    skipped = [n for group in args.skip for n in group]
+    for n in chosen + skipped:
+        if n not in known:
+            raise UsageError(f"unknown check {n!r}; --list-checks names them: {', '.join(known)}")
+    if not chosen and not skipped:
+        return None
+    out = set(chosen or known) - set(skipped)
+    if not out:
+        raise UsageError("--check/--skip leave no check to run")
+    return out
+
+
+def run(args) -> int:
+    from checker.analysis.report import control_summary, default_runs, describe_checks
+
+    if args.list_checks:
+        for name, group, ref in describe_checks():
+            print(f"{name:<22} {group:<9} {ref}")
+        return EXIT_OK
+    if args.max_states < 1:
+        raise UsageError(f"--max-states must be at least 1, got {args.max_states}")
+    check_jobs(args.jobs)
+    checks = selected_checks(args)
+    if args.pcap_out:
+        writable_dir(args.pcap_out, "--pcap-out")
     model = load_model(args.model)
     base, faults_given = options_from(args)
     runs = default_runs(base, faults_given)
-    out = sys.stdout
+    return execute(args, model, runs, checks, proofs=not args.no_proofs,
+                   header=f"verify: model {model.name} ({model.source}): {control_summary(model)}")
+
+
+def execute(args, model, runs, checks, proofs: bool, header: str) -> int:
+    """Run the selected checks as tasks and print them as they finish (text
+    or, with --json, one document at the end); used by verify and prove."""
+    from checker.analysis.report import run_verify
+
+    out = Printer(sys.stdout, args.color)
+    bar = Progress(enabled=not args.quiet)
     if not args.json:
-        print(f"verify: model {model.name} ({model.source}): {control_summary(model)}", file=out)
-        print("table (z3 over all 32-bit values; networkx on the one-endpoint graph)", file=out)
+        out.emit(out.wrapped(header))
+    shown = {"table": False, "proofs": False}
+
+    def show(c: CheckResult) -> None:
+        if not args.quiet or c.failed or c.unchecked:
+            out.emit(out.check(c))
 
     def progress(item):
+        bar.done += 1
         if args.json:
             return
-        if item == "proofs":
-            print("z3 proofs over all 2^32 values (python -m checker prove runs them alone)", file=out)
-            out.flush()
-            return
-        if isinstance(item, Exploration):
-            cut = "  CUT (inconclusive)" if item.truncated else ""
-            print(f"run {item.opts.label()}: {item.n_states} global states, {item.n_edges} edges, "
-                  f"{item.seconds:.2f}s{cut}", file=out)
+        bar.clear()
+        if isinstance(item, CheckResult) and item.name == "coverage":
+            out.emit("composed runs together")
+            show(item)
+        elif isinstance(item, CheckResult) and item.run == "table":
+            if not shown["table"]:
+                out.emit("table (z3 over all 32-bit values; networkx on the one-endpoint graph)")
+                shown["table"] = True
+            show(item)
         elif isinstance(item, CheckResult):
-            if item.name == "coverage":
-                print("composed runs together", file=out)
-            if not args.quiet or item.failed:
-                print(format_check(item), file=out)
-        out.flush()
+            if not shown["proofs"]:
+                out.emit("z3 proofs over all 2^32 values (python -m checker prove runs them alone)")
+                shown["proofs"] = True
+            show(item)
+        else:
+            summary, results = item
+            out.emit(out.wrapped(run_line(summary)))
+            for c in results:
+                show(c)
 
-    rep = run_verify(model, runs, args.max_states, progress, proofs=not args.no_proofs)
-    if args.pcap_out:
+    bar.total = _count_tasks(checks, runs, proofs)
+    rep = run_verify(model, runs, getattr(args, "max_states", 1), progress, proofs=proofs, checks=checks,
+                     jobs=args.jobs, time_limit=args.time_limit, on_tick=bar.tick)
+    bar.clear()
+    for key in rep.late:  # after a stop: what had not been printed, in order
+        progress(rep.items[key])
+    if getattr(args, "pcap_out", None):
         write_pcaps(rep, args.pcap_out, quiet=args.json)
     if args.json:
-        json.dump(rep.as_json(), out, indent=1)
-        out.write("\n")
+        json.dump(rep.as_json(), sys.stdout, indent=1)
+        sys.stdout.write("\n")
     else:
-        failed = [c.name for c in rep.all_checks() if c.failed]
-        n = len(rep.all_checks())
-        if failed:
-            print(f"verdict: FAILED {len(failed)} of {n} checks ({', '.join(sorted(set(failed)))}) "
-                  f"in {rep.seconds:.1f}s", file=out)
-        else:
-            print(f"verdict: all {n} checks hold or do not apply, in {rep.seconds:.1f}s", file=out)
-    return EXIT_OK if rep.ok else EXIT_FAIL
+        # one line, never wrapped: what scripts and people grep for
+        out.emit(verdict_line(rep.all_checks(), rep.seconds, interrupted=rep.interrupted))
+    if rep.interrupted:
+        print("interrupted: what had not finished is listed as not checked", file=sys.stderr)
+    return rep.exit_status()
+
+
+def _count_tasks(checks, runs, proofs) -> int:
+    from checker.analysis.report import COMPOSED, COVERAGE, TABLE, proof_names
+
+    want = set(checks) if checks is not None else None
+    n = sum(1 for x in TABLE if want is None or x in want)
+    if want is None or want & (set(COMPOSED) | {COVERAGE}):
+        n += len(runs)
+    if proofs:
+        n += sum(1 for x in proof_names() if want is None or x in want)
+    return n
+
+
+def run_line(summary) -> str:
+    if not summary.explored:
+        return f"run {summary.opts.label()}: not explored ({summary.cut_reason})"
+    cut = f"  CUT: {summary.cut_reason}" if summary.truncated else ""
+    return (f"run {summary.opts.label()}: {summary.n_states} global states, {summary.n_edges} edges, "
+            f"{summary.seconds:.2f}s{cut}")
 
 
 def write_pcaps(rep, directory: str, quiet: bool) -> None:
     """verify --pcap-out: one pcap per counterexample ladder."""
-    import os
-
     from checker.generate.pcapout import counterexample_filename, write_counterexample_pcap
 
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as err:
-        raise UsageError(f"--pcap-out {directory}: {err.strerror}") from None
     for c in rep.all_checks():
         if c.failed and (c.counterexample or {}).get("steps"):
             path = os.path.join(directory, counterexample_filename(c))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from checker.generate.diagram import DiagramError, dot_quote, mermaid_text, yaml_str
 from model.machine import Model
 
+
 @dataclass
 class Composed:
     """The reachable global states of two endpoints (checker.analysis.explore) with the

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import z3
 
 from checker.analysis.wellformed import state_facts, z3_env
+from checker.solving import satisfiable
 from model import expr as X
 from model.machine import PIPELINE_STATES, Model
 from model.rows import CONTINUE, SEGMENT, STEPS, Row
@@ -97,7 +98,7 @@ class _Reader:
             for what in ["flag:" + f for f in FLAG_ORDER] + ["acks-all"]:
                 s.push()
                 s.add(z3.Not(self._claim(what)))
-                hit[what] = s.check() == z3.unsat
+                hit[what] = not satisfiable(s)
                 s.pop()
             self._cache[row.name] = hit
         return hit

@@ -67,7 +67,7 @@ from checker.proofs.replay import replay
 from checker.proofs.reset_safety import prove_reset_safety
 from checker.proofs.retransmission import prove_retransmission
 from checker.proofs.row_soundness import prove_row_soundness
-from checker.result import NA, CheckResult
+from checker.result import CheckResult, NotChecked, not_checked
 from model.machine import Model
 
 __all__ = ["PROOFS", "PROOF_NAMES", "replay", "run_proofs"]
@@ -85,23 +85,34 @@ PROOFS = {
 PROOF_NAMES = tuple(PROOFS)
 
 
+def proof_ref(name: str) -> str:
+    """The RFC sections a proof is about."""
+    return PROOFS[name].check_ref
+
+
+def run_proof(model: Model, name: str) -> CheckResult:
+    """One proof; z3's unknown (a timeout, an interrupt) is "not checked"
+    with z3's reason, never a proof."""
+    t0 = time.perf_counter()
+    try:
+        r = PROOFS[name](model)
+    except NotChecked as err:
+        r = not_checked(name, proof_ref(name), str(err), time.perf_counter() - t0)
+    r.run = "z3"
+    return r
+
+
 def run_proofs(model: Model, names=None, progress=None) -> list[CheckResult]:
-    """Run the named proofs (all by default, in PROOF_NAMES order); each
-    result's `run` is "z3". `progress(result)` is called after each."""
+    """Run the named proofs (all by default, in PROOF_NAMES order) in this
+    process; `progress(result)` is called after each. (`verify` and
+    `prove` run them in worker processes through `checker.pool`.)"""
     names = list(PROOF_NAMES) if not names else list(names)
     unknown = [n for n in names if n not in PROOFS]
     if unknown:
         raise KeyError(f"unknown proof(s) {', '.join(unknown)}; proofs are {', '.join(PROOF_NAMES)}")
     out = []
     for nm in names:
-        t0 = time.perf_counter()
-        try:
-            r = PROOFS[nm](model)
-        except RuntimeError as err:  # z3 answered "unknown" (timeout): not proved, not refuted
-            r = CheckResult(nm, (PROOFS[nm].__doc__ or "").strip().split("\n")[0], NA,
-                            f"inconclusive: {err}", time.perf_counter() - t0)
-        r.run = "z3"
-        out.append(r)
+        out.append(run_proof(model, nm))
         if progress:
-            progress(r)
+            progress(out[-1])
     return out

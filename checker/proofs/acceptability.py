@@ -12,7 +12,7 @@ from checker.analysis.wellformed import _fires, state_facts
 from checker.proofs.claims import HEX, S, all_of, any_of, ule
 from checker.proofs.replay import hexbrief, holds_in, step_cex, witness
 from checker.proofs.symbolic import boolean, evaluate_in
-from checker.result import FAIL, PASS, CheckResult
+from checker.result import FAIL, PASS, CheckResult, check
 from model import expr as X
 from model.config import Config
 from model.events import Arrive, Segment
@@ -59,6 +59,8 @@ def empty_in_window(v: dict):
     return all_of(eq(v["SEG.LEN"], 0), any_of(ult(off, v["RCV.WND"]), all_of(eq(v["RCV.WND"], 0), eq(off, 0))))
 
 
+@check("acceptability",
+       "3.4, 3.10.7.4 Table 6 (accepted iff an octet is in the window)")
 def prove_acceptability(model: Model) -> CheckResult:
     """3.4, 3.10.7.4 Table 6: in every state of 3.10.7.4, the rows of the
     sequence-number step accept a segment iff some octet of it lies in
@@ -73,7 +75,7 @@ def prove_acceptability(model: Model) -> CheckResult:
       idealized segment that ... does not exceed the window"); z3 shows
       one (figures: straddling) and that this is the only gap."""
     t0 = time.perf_counter()
-    name, ref = "acceptability", "3.4, 3.10.7.4 Table 6 (accepted iff an octet is in the window)"
+    name, ref = prove_acceptability.check_name, prove_acceptability.check_ref
     order = [S.ESTABLISHED] + sorted(OTHER_STATES - {S.ESTABLISHED}, key=lambda s: list(State).index(s))
     straddle = None
     n = 0

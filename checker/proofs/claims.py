@@ -7,7 +7,7 @@ from __future__ import annotations
 import z3
 
 from checker.proofs.symbolic import RESET_STATES, boolean, bv
-from model.seq import is_z3, add, eq, le, ne, sub, ult
+from model.seq import add, eq, is_z3, le, ne, sub, ult
 from model.state import OTHER_STATES, State
 
 S = State

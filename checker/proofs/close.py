@@ -9,9 +9,16 @@ import time
 import z3
 
 from checker.proofs.claims import FIN_RCVD, MAX_DATA, S, all_of, bit
-from checker.proofs.twoside import (SIDES, Scenario, explore_symbolic, finish_cex,
-                                    peer_of, trace_states, two_endpoints)
-from checker.result import FAIL, PASS, CheckResult
+from checker.proofs.twoside import (
+    SIDES,
+    Scenario,
+    explore_symbolic,
+    finish_cex,
+    peer_of,
+    trace_states,
+    two_endpoints,
+)
+from checker.result import FAIL, PASS, CheckResult, check
 from model.machine import Model
 from model.seq import add, eq, ult
 
@@ -117,6 +124,8 @@ def _close_scenario() -> Scenario:
                               "half-close with data after the first FIN"))
 
 
+@check("close",
+       "3.6 Figures 12-13, 3.10.4, 3.10.7.4; MUST-13 (FIN = one number; last ACK = FIN + 1)")
 def prove_close(model: Model) -> CheckResult:
     """3.6 (Figures 12, 13), 3.6.1, 3.10.4, 3.10.7.4 eighth; MUST-13.
     Symbolic execution of every interleaving of the two-endpoint system
@@ -136,7 +145,7 @@ def prove_close(model: Model) -> CheckResult:
     Assumption: each window holds a whole segment (2^16 =< RCV.WND =< 2^30;
     no retransmission happens here, so a segment must not be cut)."""
     t0 = time.perf_counter()
-    name, ref = "close", "3.6 Figures 12-13, 3.10.4, 3.10.7.4; MUST-13 (FIN = one number; last ACK = FIN + 1)"
+    name, ref = prove_close.check_name, prove_close.check_ref
     res = explore_symbolic(model, _close_scenario())
     stats = {"paths": res.paths, "states": res.nodes, "moves": res.edges,
              "finished": {k: len(v) for k, v in res.tagged.items()}}

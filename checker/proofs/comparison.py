@@ -11,7 +11,7 @@ import z3
 from checker.proofs.claims import HEX
 from checker.proofs.replay import values_hex, witness
 from checker.proofs.symbolic import boolean, evaluate_in
-from checker.result import FAIL, PASS, CheckResult
+from checker.result import FAIL, PASS, CheckResult, check
 from model import expr as X
 from model.machine import Model
 from model.seq import HALF, is_z3, le, lt, sub
@@ -23,6 +23,8 @@ def table_lt(a, b):
     return X.to_z3(lt(X.V("a"), X.V("b")), {"a": a, "b": b})
 
 
+@check("comparison",
+       "3.4 (modulo 2^32 order: strict total order on spans below 2^31)")
 def prove_comparison(model: Model, less=None) -> CheckResult:
     """3.4: the wrap-aware order (a < b iff the signed 32-bit a - b is
     negative) is, on any set of values spanning less than 2^31 (all within
@@ -32,7 +34,7 @@ def prove_comparison(model: Model, less=None) -> CheckResult:
     once the span reaches 2^31 z3 exhibits a < b, b < c and not a < c.
     `less` replaces the comparison (tests pass a broken one)."""
     t0 = time.perf_counter()
-    name, ref = "comparison", "3.4 (modulo 2^32 order: strict total order on spans below 2^31)"
+    name, ref = prove_comparison.check_name, prove_comparison.check_ref
     less = less or table_lt
     a, b, c, m = z3.BitVecs("a b c m", 32)
 

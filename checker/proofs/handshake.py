@@ -12,9 +12,15 @@ from checker.proofs.claims import MAX_DATA, MAX_WINDOW, S, all_of, neg, ule
 from checker.proofs.endpoint import event_kinds, symbolic_segment
 from checker.proofs.replay import cfg_json, concrete_event, event_json, event_of_kind, values_hex, witness
 from checker.proofs.symbolic import Branch, Executor, SymConfig, segment_facts
-from checker.proofs.twoside import (Scenario, explore_symbolic, finish_cex, peer_of,
-                                    trace_states, two_endpoints)
-from checker.result import FAIL, PASS, CheckResult
+from checker.proofs.twoside import (
+    Scenario,
+    explore_symbolic,
+    finish_cex,
+    peer_of,
+    trace_states,
+    two_endpoints,
+)
+from checker.result import FAIL, PASS, CheckResult, check
 from model.events import Arrive
 from model.machine import Model
 from model.rows import SEGMENT
@@ -146,6 +152,8 @@ def _handshake_one_endpoint(model: Model) -> tuple[dict | None, int]:
     return cex, paths
 
 
+@check("handshake",
+       "3.4, 3.5 Figures 6-7, 3.10.7.2-3.10.7.4 (ACK of SYN = ISN + 1; agreed SND.NXT/RCV.NXT)")
 def prove_handshake(model: Model) -> CheckResult:
     """3.4, 3.5 (Figures 6 and 7), 3.10.7.2-3.10.7.4. Symbolic execution of
     every interleaving of the two-endpoint system, client/server (A active,
@@ -163,7 +171,7 @@ def prove_handshake(model: Model) -> CheckResult:
     And the one-endpoint paths of the control graph into ESTABLISHED with
     arbitrary segments (`_handshake_one_endpoint`)."""
     t0 = time.perf_counter()
-    name, ref = "handshake", "3.4, 3.5 Figures 6-7, 3.10.7.2-3.10.7.4 (ACK of SYN = ISN + 1; agreed SND.NXT/RCV.NXT)"
+    name, ref = prove_handshake.check_name, prove_handshake.check_ref
     stats = {}
     for scen in (_handshake_scenario("client/server", False), _handshake_scenario("simultaneous open", True)):
         res = explore_symbolic(model, scen)

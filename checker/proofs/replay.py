@@ -10,6 +10,7 @@ import z3
 
 from checker.proofs.claims import HEX
 from checker.proofs.symbolic import RESET_STATES, Branch, SymSegment, boolean, bv, evaluate_in
+from checker.solving import satisfiable
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
 from model.machine import Model
@@ -109,10 +110,7 @@ def witness(facts, conds, timeout_ms: int = 60_000):
     s.set("timeout", timeout_ms)
     s.add(*[boolean(f) for f in facts if not (isinstance(f, bool) and f)])
     s.add(*[boolean(c) for c in conds if not (isinstance(c, bool) and c)])
-    r = s.check()
-    if r == z3.unknown:
-        raise RuntimeError(f"z3 gave up: {s.reason_unknown()}")
-    return s.model() if r == z3.sat else None
+    return s.model() if satisfiable(s) else None
 
 
 def holds_in(m, cond) -> bool:

@@ -12,7 +12,8 @@ from checker.proofs.claims import MAX_DATA, S, all_of, implies, neg
 from checker.proofs.endpoint import symbolic_endpoint, symbolic_segment, unchanged, vacuous
 from checker.proofs.replay import step_cex, witness
 from checker.proofs.symbolic import Branch, Executor, SymConfig, SymSegment, boolean, segment_facts
-from checker.result import FAIL, PASS, CheckResult
+from checker.result import FAIL, PASS, CheckResult, check
+from checker.solving import satisfiable
 from model import expr as X
 from model.events import Arrive
 from model.machine import Model
@@ -28,6 +29,8 @@ def _challenge_ack(cfg: SymConfig, br: Branch):
     return all_of(eq(s.seq, cfg.v["SND.NXT"]), eq(s.ack, cfg.v["RCV.NXT"]), eq(s.data, 0))
 
 
+@check("reset-safety",
+       "3.10.7.4 second/fourth; RFC 5961 3.2, 4.2 (exact RST, challenge ACK)")
 def prove_reset_safety(model: Model) -> CheckResult:
     """RFC 5961 (3.2, 4.2) as adopted by RFC 9293 3.10.7.4 second and
     fourth, for every state of 3.10.7.4, every configuration satisfying
@@ -45,7 +48,7 @@ def prove_reset_safety(model: Model) -> CheckResult:
       exactly RCV.WND - 1 of them (RCV.NXT + 1 .. RCV.NXT + RCV.WND - 1);
       every other value is dropped in silence."""
     t0 = time.perf_counter()
-    name, ref = "reset-safety", "3.10.7.4 second/fourth; RFC 5961 3.2, 4.2 (exact RST, challenge ACK)"
+    name, ref = prove_reset_safety.check_name, prove_reset_safety.check_ref
     n = 0
     syn_rcvd_values = None
     order = [S.ESTABLISHED] + sorted(OTHER_STATES - {S.ESTABLISHED}, key=lambda s: list(State).index(s))
@@ -114,12 +117,12 @@ def _count_reset_values(model, cfg, facts, rst, limit: int = 4) -> int:
     s.add(*[boolean(f) for f in facts])
     s.add(z3.Or(*[boolean(c) for c in conds]) if conds else z3.BoolVal(False))
     # one configuration: fix the TCB to a witness, then count SEG.SEQ values
-    if s.check() != z3.sat:
+    if not satisfiable(s):
         return 0
     m = s.model()
     s.add(*[cfg.v[k] == m.eval(cfg.v[k], model_completion=True) for k in X.TCB_VARS])
     count = 0
-    while count < limit and s.check() == z3.sat:
+    while count < limit and satisfiable(s):
         count += 1
         s.add(rst.seq != s.model().eval(rst.seq, model_completion=True))
     return count

@@ -9,13 +9,15 @@ from checker.proofs.claims import all_of, implies, neg, ule
 from checker.proofs.endpoint import symbolic_endpoint, unchanged, vacuous
 from checker.proofs.replay import step_cex, witness
 from checker.proofs.symbolic import RESET_STATES, Executor, boolean
-from checker.result import FAIL, PASS, CheckResult
+from checker.result import FAIL, PASS, CheckResult, check
 from model.events import Timeout
 from model.machine import Model
 from model.seq import add, eq, ne, sub, ult
 from model.state import State
 
 
+@check("retransmission",
+       "3.10.8, 3.6, 3.4 (the front of the queue is resent; SYN at ISS, FIN last)")
 def prove_retransmission(model: Model) -> CheckResult:
     """3.10.8, 3.6 case 1, 3.4: in every state with a TCB and every
     configuration satisfying the endpoint invariant, the retransmission
@@ -26,7 +28,7 @@ def prove_retransmission(model: Model) -> CheckResult:
     with, so it ends the segment: SEG.SEQ + SEG.LEN = SND.NXT); its ACK,
     if any, is RCV.NXT."""
     t0 = time.perf_counter()
-    name, ref = "retransmission", "3.10.8, 3.6, 3.4 (the front of the queue is resent; SYN at ISS, FIN last)"
+    name, ref = prove_retransmission.check_name, prove_retransmission.check_ref
     ev = Timeout("retransmission")
     n = 0
     for state in State:

@@ -10,11 +10,13 @@ from checker.proofs.claims import all_of, neg, step_claims
 from checker.proofs.endpoint import event_kinds, sym_claim_inputs, symbolic_endpoint, symbolic_event, vacuous
 from checker.proofs.replay import blame, concrete_event, holds_in, step_cex, witness
 from checker.proofs.symbolic import Executor
-from checker.result import FAIL, PASS, CheckResult
+from checker.result import FAIL, PASS, CheckResult, check
 from model.machine import Model
 from model.state import State
 
 
+@check("row-soundness",
+       "3.3.1, 3.3.2, 3.4, 3.10 (endpoint invariant preserved by every row)")
 def prove_row_soundness(model: Model) -> CheckResult:
     """Induction over one endpoint (3.3.1, 3.3.2, 3.4): for every state,
     every event and every branch of the rows that handle it (first match,
@@ -23,7 +25,7 @@ def prove_row_soundness(model: Model) -> CheckResult:
     satisfies `step_claims`. Unbounded in all 32-bit values; each branch
     is one z3 query."""
     t0 = time.perf_counter()
-    name, ref = "row-soundness", "3.3.1, 3.3.2, 3.4, 3.10 (endpoint invariant preserved by every row)"
+    name, ref = prove_row_soundness.check_name, prove_row_soundness.check_ref
     n_branches = 0
     rows_seen: set[str] = set()
     for state in State:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import z3
 
+from checker.solving import satisfiable
 from model import expr as X
 from model.config import Config, fresh_tcb
 from model.events import Arrive, Segment
@@ -241,11 +242,10 @@ class Executor:
         self.checks += 1
         self.solver.push()
         self.solver.add(*conds)
-        r = self.solver.check()
-        self.solver.pop()
-        if r == z3.unknown:
-            raise RuntimeError(f"z3 could not decide a path condition: {self.solver.reason_unknown()}")
-        return r == z3.sat
+        try:
+            return satisfiable(self.solver)
+        finally:
+            self.solver.pop()
 
     def decide(self, cond, pc) -> bool | None:
         """True/False if `cond` is fixed on the path `pc`, else None."""

@@ -12,8 +12,8 @@ from checker.analysis.composed import (check_deadlock, check_established_iff, ch
 from checker.analysis.explore import explore
 from checker.load import load_model
 from checker.analysis.options import Options
-from checker.result import FAIL, NA, PASS
-from checker.analysis.report import check_coverage, default_runs, run_verify
+from checker.result import UNCHECKED, FAIL, NA, PASS
+from checker.analysis.report import check_coverage, default_runs, run_verify, summarize
 from checker.analysis.wellformed import check_complete, check_handshake_ack, check_one_endpoint, check_rows_fire
 from model.expr import V
 from model.machine import Model
@@ -204,19 +204,20 @@ def test_graceful_close_does_not_apply_with_abort(standard):
 
 def test_coverage_catches_a_state_never_entered(standard):
     e = [explore(standard, RELIABLE)]
-    assert check_coverage(standard, e).status == PASS
+    assert check_coverage(standard, [summarize(x, 10**9) for x in e]).status == PASS
     broken = load_model("no_time_wait")
-    r = check_coverage(broken, [explore(broken, RELIABLE)])
+    r = check_coverage(broken, [summarize(explore(broken, RELIABLE), 10**9)])
     assert r.status == FAIL and r.counterexample["why"] == "never entered: TIME-WAIT"
 
 
 # --- inconclusive runs -----------------------------------------------------------------------------------------
 
-def test_a_cut_state_space_makes_passing_checks_inconclusive(standard):
+def test_a_cut_state_space_makes_passing_checks_not_checked(standard):
     rep = run_verify(standard, [LOSSY], max_states=50)
     run_checks = rep.runs[0][1]
-    assert all(c.status in (NA, FAIL) for c in run_checks)
+    assert all(c.status in (UNCHECKED, FAIL, NA) for c in run_checks)
     by_name = {c.name: c for c in run_checks}
     # the cut frontier looks like dead ends: liveness must not be claimed either way
-    assert by_name["no-deadlock"].status == NA and by_name["no-livelock"].status == NA
-    assert "inconclusive" in by_name["no-deadlock"].summary
+    assert by_name["no-deadlock"].status == UNCHECKED and by_name["no-livelock"].status == UNCHECKED
+    assert "state cap of 50 states reached" in by_name["no-deadlock"].summary
+    assert rep.exit_status() == 3 and not rep.ok

@@ -4,6 +4,7 @@ which z3 finds the negated claim sat. Every counterexample is then replayed
 through the concrete engine (`model.step`, ints) to show it is real."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -244,7 +245,8 @@ def test_cli_unknown_name_exit_2():
 def test_cli_one_proof_holds():
     p = run_cli("comparison", "retransmission")
     assert p.returncode == 0, p.stdout + p.stderr
-    lines = [x for x in p.stdout.splitlines() if x.startswith("  ok")]
+    checks = re.split(r"\n(?=  \S)", p.stdout)  # one check and its continuation lines
+    lines = [" ".join(x.split()) for x in checks if x.startswith("  ok")]
     assert len(lines) == 2 and all("proved for all 2^32" in x and "s]" in x for x in lines)
 
 
