@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 
 from checker.cli.common import EXIT_OK, UsageError, add_model_arg
+from checker.cli.output import fit, width_of
 from checker.load import load_model, variant_names
 
 
@@ -29,8 +31,8 @@ def run_variants(args) -> int:
 
     for name in variant_names():
         mod = importlib.import_module(f"model.variants.{name}")
-        doc = (mod.__doc__ or "").strip().splitlines()
-        print(f"{name}: {doc[0] if doc else ''}")
+        doc = " ".join((mod.__doc__ or "").split())
+        print(textwrap.fill(f"{name}: {doc.split('. ')[0]}", width_of(sys.stdout), subsequent_indent="    "))
     return EXIT_OK
 
 
@@ -52,8 +54,11 @@ def run(args) -> int:
                    for i, r in sel], sys.stdout, indent=1)
         print()
         return EXIT_OK
+    width = width_of(sys.stdout)
     for i, r in sel:
-        parts = [f"{i:>3} {r.name:<34} {str(r.state):<12} {r.on:<22} when {r.when}"]
+        print(fit(f"{i:>3} {r.name}  {r.state} on {r.on} -> {r.target}"
+                  + (" (continue)" if r.then == "continue" else ""), width))
+        parts = [f"when {r.when}"]
         if r.emit:
             parts.append("send " + " ".join(map(str, r.emit)))
         if r.set:
@@ -62,6 +67,8 @@ def run(args) -> int:
             parts.append("ACK")
         if r.error:
             parts.append(f'error "{r.error}"')
-        parts.append(f"-> {r.target}" + (" (continue)" if r.then == "continue" else ""))
-        print(" ; ".join(parts) + f"   [{r.ref}]")
+        parts.append(f"[{r.ref}]")
+        for part in parts:
+            print("\n".join(textwrap.wrap(part, width, initial_indent="      ", subsequent_indent="          ",
+                                           break_on_hyphens=False)))
     return EXIT_OK

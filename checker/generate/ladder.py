@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from checker.analysis.explore import Global, Step
 
-W = 46  # width of the middle column
+W = 44  # width of the middle column: "... <SEQ=2147483647><ACK=0><CTL=SYN,ACK> -->"
 
 
 def _mid(text: str, direction: str, arrive: bool) -> str:
@@ -21,7 +21,9 @@ def ladder(steps: list[tuple[Step, Global]], start: Global | None = None) -> str
         lines.append(f"{'':4}{str(start.a.state):<13}{'':{W}}{start.b.state}")
     for n, (st, g) in enumerate(steps, 1):
         a, b = str(g.a.state), str(g.b.state)
-        note = f"({st.side}: {st.what})"
+        # a delivered, lost or duplicated segment is drawn in the middle: the note need not repeat it
+        note = {"deliver": f"({st.side} receives it)", "lose": "(lost)", "dup": "(duplicated)"}.get(
+            st.kind, f"({st.side}: {st.what})")
         if st.kind == "deliver":
             toward = "AB" if st.side == "B" else "BA"
             lines.append(f"{n:>3}. {a:<13}{_mid(st.segment.brief(), toward, True)}{b:<13} {note}")

@@ -116,7 +116,13 @@ def test_rows_prints_the_table_with_rfc_references():
     p = run("rows", "--state", "SYN-SENT")
     assert p.returncode == 0
     assert "syn-sent-synack@SYN-SENT" in p.stdout and "3.10.7.3" in p.stdout
-    assert "LISTEN" not in [line.split()[2] for line in p.stdout.splitlines()]
+    heads = [line.split() for line in p.stdout.splitlines() if not line.startswith("      ")]
+    assert heads and all(h[2] == "SYN-SENT" for h in heads)  # "index name STATE on EVENT -> NEXT"
+
+
+def test_rows_are_readable_in_100_columns():
+    p = run("rows")
+    assert p.returncode == 0 and max(len(x) for x in p.stdout.splitlines()) <= 100
 
 
 def test_pcap_out_writes_each_counterexample_as_a_readable_pcap(tmp_path):
