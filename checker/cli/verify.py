@@ -53,6 +53,9 @@ def register(sub) -> None:
     v.add_argument("--pcap-out", metavar="DIR", default=None,
                    help="also write each counterexample ladder as a pcap in DIR (A=10.0.0.1, B=10.0.0.2), "
                         "to open in Wireshark")
+    v.add_argument("--ladder-out", metavar="DIR", default=None,
+                   help="also draw each counterexample as a sequence diagram in DIR: NAME.svg (needs "
+                        "Graphviz's dot) and NAME.mmd (Mermaid sequenceDiagram)")
     v.set_defaults(func=run)
 
 
@@ -102,6 +105,8 @@ def run(args) -> int:
     rep = run_verify(model, runs, args.max_states, progress, proofs=not args.no_proofs)
     if args.pcap_out:
         write_pcaps(rep, args.pcap_out, quiet=args.json)
+    if args.ladder_out:
+        write_ladders(rep, model, args.ladder_out, quiet=args.json)
     if args.json:
         json.dump(rep.as_json(), out, indent=1)
         out.write("\n")
@@ -133,3 +138,19 @@ def write_pcaps(rep, directory: str, quiet: bool) -> None:
             c.counterexample["pcap"] = path
             if not quiet:
                 print(f"wrote {path} ({n} packets)")
+
+
+def write_ladders(rep, model, directory: str, quiet: bool) -> None:
+    """verify --ladder-out: a sequence diagram per counterexample (checker.generate.sequence)."""
+    from checker.generate.sequence import write_ladder_files
+
+    try:
+        done = write_ladder_files(rep.all_checks(), model, directory)
+    except OSError as err:
+        raise UsageError(f"--ladder-out {directory}: {err.strerror}") from None
+    for c, paths, note in done:
+        if paths:
+            c.counterexample["pictures"] = paths
+        if not quiet:
+            print(f"wrote {', '.join(paths)}{' (' + note + ')' if note else ''}" if paths
+                  else f"{c.name} ({c.run}): no sequence diagram: {note}")
