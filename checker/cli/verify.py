@@ -153,4 +153,4 @@ def write_ladders(rep, model, directory: str, quiet: bool) -> None:
             c.counterexample["pictures"] = paths
         if not quiet:
             print(f"wrote {', '.join(paths)}{' (' + note + ')' if note else ''}" if paths
-                  else f"{c.name} ({c.run}): no sequence diagram: {note}")
+                  else f"{c.name}{' (' + c.run + ')' if c.run else ''}: no sequence diagram: {note}")

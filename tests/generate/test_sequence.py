@@ -193,6 +193,25 @@ def test_lost_marker_only_where_a_segment_is_lost(lose):
         assert mm["messages"][-1][1] == "--)"
 
 
+@needs_dot
+def test_a_duplicate_is_a_second_arrow_from_the_same_sending():
+    lad = handshake_ladder(False)
+    deliver = lad.steps.pop()
+    lad.steps += [{"kind": "dup", "side": "B", "event": "dup", "segment": SYN, "sent": [], "A": "SYN-SENT",
+                   "B": "LISTEN"}, deliver,
+                  {**deliver, "sent": []}]  # the copy arrives too, and draws no answer
+    seq = layout(lad, ["dup"])
+    svg = svg_parts(D.render(sequence_dot(seq), "svg"))
+    mm = parse_mermaid(sequence_mermaid(seq))
+    assert len(svg["segments"]) == len(mm["messages"]) == lad.segments() == 3 and not svg["lost"]
+    bx = svg["lifelines"]["B"][0]
+    syn_arrows = [s for s in svg["segments"] if abs(s[2] - bx) < 12]  # ending at B (before the arrowhead)
+    assert len(syn_arrows) == 2 and syn_arrows[0][:2] == pytest.approx(syn_arrows[1][:2], abs=0.5)  # one sending
+    assert syn_arrows[0][3] != syn_arrows[1][3]
+    assert [a for _, a, _, _ in mm["messages"]] == ["->>", "->>", "--)"]
+    assert "the network's copy" in mm["messages"][1][3] and any("duplicates" in t for _, t in mm["notes"])
+
+
 def test_long_ladders_draw_their_last_steps():
     steps = [{"kind": "call", "side": "AB"[i % 2], "event": f"CALL {i}", "segment": None, "sent": [],
               "A": "CLOSED", "B": "CLOSED"} for i in range(MAX_STEPS + 25)]
