@@ -105,7 +105,7 @@ def run(args) -> int:
     rep = run_verify(model, runs, args.max_states, progress, proofs=not args.no_proofs)
     if args.pcap_out:
         write_pcaps(rep, args.pcap_out, quiet=args.json)
-    if args.ladder_out:
+    if getattr(args, "ladder_out", None):  # (a namespace made by another caller may lack it)
         write_ladders(rep, model, args.ladder_out, quiet=args.json)
     if args.json:
         json.dump(rep.as_json(), out, indent=1)
