@@ -62,6 +62,9 @@ def register(sub) -> None:
     v.add_argument("--pcap-out", metavar="DIR", default=None,
                    help="also write each counterexample ladder as a pcap in DIR (A=10.0.0.1, B=10.0.0.2), "
                         "to open in Wireshark")
+    v.add_argument("--ladder-out", metavar="DIR", default=None,
+                   help="also draw each counterexample as a sequence diagram in DIR: NAME.svg (needs "
+                        "Graphviz's dot) and NAME.mmd (Mermaid sequenceDiagram)")
     v.set_defaults(func=run)
 
 
@@ -125,6 +128,8 @@ def run(args) -> int:
     checks = selected_checks(args)
     if args.pcap_out:
         writable_dir(args.pcap_out, "--pcap-out")
+    if args.ladder_out:
+        writable_dir(args.ladder_out, "--ladder-out")
     model = load_model(args.model)
     base, faults_given = options_from(args)
     runs = default_runs(base, faults_given)
@@ -179,6 +184,8 @@ def execute(args, model, runs, checks, proofs: bool, header: str) -> int:
         progress(rep.items[key])
     if getattr(args, "pcap_out", None):
         write_pcaps(rep, args.pcap_out, quiet=args.json)
+    if getattr(args, "ladder_out", None):  # (a namespace made by another caller may lack it)
+        write_ladders(rep, model, args.ladder_out, quiet=args.json)
     if args.json:
         json.dump(rep.as_json(), sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -221,3 +228,19 @@ def write_pcaps(rep, directory: str, quiet: bool) -> None:
             c.counterexample["pcap"] = path
             if not quiet:
                 print(f"wrote {path} ({n} packets)")
+
+
+def write_ladders(rep, model, directory: str, quiet: bool) -> None:
+    """verify --ladder-out: a sequence diagram per counterexample (checker.generate.sequence)."""
+    from checker.generate.sequence import write_ladder_files
+
+    try:
+        done = write_ladder_files(rep.all_checks(), model, directory)
+    except OSError as err:
+        raise UsageError(f"--ladder-out {directory}: {err.strerror}") from None
+    for c, paths, note in done:
+        if paths:
+            c.counterexample["pictures"] = paths
+        if not quiet:
+            print(f"wrote {', '.join(paths)}{' (' + note + ')' if note else ''}" if paths
+                  else f"{c.name}{' (' + c.run + ')' if c.run else ''}: no sequence diagram: {note}")

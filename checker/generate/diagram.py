@@ -393,13 +393,13 @@ def to_dot(edges: list[Edge], title: str, model_name: str, legend: bool = False,
 
 # --- Mermaid ---------------------------------------------------------------------------
 
+MERMAID_CODES = {"#": "#35;", ":": "#58;", ";": "#59;", '"': "#quot;", "<": "#lt;", ">": "#gt;"}
+
+
 def mermaid_text(text: str) -> str:
-    """Mermaid-safe label text: '#' first, then ':', ';', quotes and angle
-    brackets as Mermaid entity codes."""
-    for a, b in (("#", "#35;"), (":", "#58;"), (";", "#59;"), ('"', "#quot;"), ("<", "#lt;"),
-                 (">", "#gt;")):
-        text = text.replace(a, b)
-    return text
+    """Mermaid-safe label text: '#', ':', ';', quotes and angle brackets as
+    Mermaid entity codes, in one pass (so the ';' of a code stays a ';')."""
+    return "".join(MERMAID_CODES.get(ch, ch) for ch in text)
 
 
 def yaml_str(text: str) -> str:
@@ -434,13 +434,28 @@ def dot_binary() -> str | None:
     return shutil.which("dot")
 
 
-def render(dot_text: str, fmt: str) -> bytes:
-    """SVG or PNG bytes from DOT text, by the Graphviz `dot` program."""
+def need_dot(fmt: str) -> str:
+    """The path of Graphviz's dot, or a DiagramError saying that `fmt` needs it."""
     exe = dot_binary()
     if exe is None:
         raise DiagramError(f"{fmt.upper()} output needs Graphviz's dot program, which is not on PATH "
                            "(Debian: apt-get install graphviz); DOT and Mermaid output work without it")
-    proc = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, timeout=120)
+    return exe
+
+
+DOT_SECONDS = 60.0  # dot's time budget; the drawings are sized to take a few seconds
+
+
+def render(dot_text: str, fmt: str, seconds: float | None = None) -> bytes:
+    """SVG or PNG bytes from DOT text, by the Graphviz `dot` program, within
+    `seconds` (default DOT_SECONDS): beyond it a DiagramError, not a hang."""
+    exe = need_dot(fmt)
+    budget = DOT_SECONDS if seconds is None else seconds
+    try:
+        proc = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, timeout=budget)
+    except subprocess.TimeoutExpired:
+        raise DiagramError(f"dot -T{fmt} did not finish within its budget of {budget:g} s "
+                           "(draw less: --max-nodes, or --format dot to lay it out yourself)") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise DiagramError(f"dot -T{fmt} failed: {msg[0] if msg else 'exit ' + str(proc.returncode)}")

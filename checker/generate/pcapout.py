@@ -92,10 +92,11 @@ def write_counterexample_pcap(result: CheckResult, path: str) -> int:
     return write_ladder_pcap(steps, path)
 
 
-def counterexample_filename(result: CheckResult) -> str:
+def counterexample_filename(result: CheckResult, ext: str = "pcap") -> str:
     """A file name for a result's counterexample: check name and run options
-    (`Options.label()`), e.g. 'graceful-close_k=1_loss+old_syn_no-abort_data=1_ISS=ffffffff,7fffffff.pcap'."""
+    (`Options.label()`), e.g. 'graceful-close_k=1_loss+old_syn_no-abort_data=1_ISS=ffffffff,7fffffff.pcap'
+    (`ext` "svg", "mmd" for the pictures of checker.generate.sequence)."""
     label = (result.run or "").replace("0x", "").replace("(", "").replace(")", "")
     keep = "".join(ch if ch.isalnum() or ch in "=-+,." else "_" for ch in label)
     keep = "_".join(p for p in keep.split("_") if p)
-    return f"{result.name}{'_' + keep if keep else ''}.pcap"
+    return f"{result.name}{'_' + keep if keep else ''}.{ext}"

@@ -236,14 +236,45 @@ def test_composed_standard_has_nothing_red(capsys):
     assert main(["diagram", "--view", "composed", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["failed"] == [] and doc["states"] > 100
-    assert main(["diagram", "--view", "composed", "--format", "mermaid"]) == 0
+    assert main(["diagram", "--view", "composed", "--no-loss", "--format", "mermaid"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[3] == "flowchart TD" and "linkStyle" not in out
 
 
-def test_composed_size_limit(capsys):
-    assert main(["diagram", "--view", "composed", "--max-nodes", "10"]) == 2
-    assert "more than 10 global states" in capsys.readouterr().err
+def test_composed_uses_verify_defaults_and_draws_the_neighbourhood(capsys):
+    """Negative: no_time_wait fails graceful-close under verify's defaults
+    (the lossy run; the old defaults of the view said "none"). Its graph of
+    about 18,000 states is drawn as the states near the counterexample path."""
+    args = ["diagram", "--view", "composed", "--model", "no_time_wait", "--no-abort"]
+    assert main(args + ["--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    [fail] = doc["failed"]
+    assert fail["check"] == "graceful-close" and "loss" in doc["run"] and "data=1" in doc["run"]
+    assert doc["states"] > 10_000 and 0 < doc["drawn"] <= 300 and doc["radius"] >= 1
+    assert main(args + ["--max-nodes", "60"]) == 0
+    dot = capsys.readouterr().out
+    drawn = {int(n) for n in re.findall(r"^  n(\d+) \[", dot, re.M)}
+    assert set(fail["path"]) <= drawn and len(drawn) <= 60
+    m = re.search(r"drawn: the (\d+) within (\d+) steps of the counterexample path; "
+                  r"counterexamples in red: graceful-close", dot)
+    assert m and int(m.group(1)) == len(drawn)
+    assert main(args + ["--max-nodes", "5"]) == 2  # the path alone is longer
+    err = capsys.readouterr().err
+    assert "the counterexample path alone has" in err and err.count("\n") == 1
+
+
+def test_composed_without_a_counterexample_draws_near_the_start(capsys):
+    assert main(["diagram", "--view", "composed", "--no-loss", "--max-nodes", "10", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["failed"] == [] and doc["drawn"] <= 10 < doc["states"] and doc["radius"] >= 1
+
+
+@needs_dot
+def test_dot_over_its_time_budget_is_a_one_line_error(monkeypatch, capsys):
+    monkeypatch.setattr(D, "DOT_SECONDS", 0.001)
+    assert main(["diagram", "--view", "composed", "--no-loss", "--format", "svg"]) == 2
+    err = capsys.readouterr().err
+    assert "did not finish within its budget" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("cmd", ["diagram", "explain", "oracle"])
@@ -266,3 +297,9 @@ def test_figure5_view_carries_the_notes_with_the_rows_that_implement_them():
     model = load_model(None)
     dot = to_dot(select(table_edges(model), "figure5"), "Figure 5", model.name, notes=figure5_notes(model))
     assert all(f"Note {i}:" in dot for i in (1, 2, 3)) and "rst-passive@SYN-RECEIVED" in dot
+
+
+def test_mermaid_text_codes_every_special_character_once():
+    """Negative control of the entity codes: the ';' that ends a code is not
+    coded again (it was: "a:b" became "a#58#59;b")."""
+    assert D.mermaid_text('a:b;c#d"<e>') == "a#58;b#59;c#35;d#quot;#lt;e#gt;"
