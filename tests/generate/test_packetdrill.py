@@ -30,6 +30,7 @@ KEYWORDS = {"ack": "ACK", "win": "WIN", "mss": "MSS", "nop": "NOP", "sackOK": "S
 TOKEN = re.compile(r"""
     (?P<ws>[ \t\n]+)
   | (?P<comment>//[^\n]*\n|/\*(?:[^*]|\*[^/])*\*/)
+  | (?P<code>%\{(?:[^}]|\}[^%])*\}%)
   | (?P<ellipsis>\.\.\.)
   | (?P<option>--[a-zA-Z0-9_]+)
   | (?P<float>-?[0-9]*\.[0-9]+)
@@ -103,10 +104,19 @@ class Parser:
             when = "+" + self.time()
         else:
             when = self.time()
-        if self.peek()[1] == "~":
-            raise PktSyntaxError(f"line {t[2]}: time ranges are not in the emitted subset")
+        if self.peek()[1] == "~":  # event_time: '+' time '~' '+' time (relative ranges only)
+            if not when.startswith("+"):
+                raise PktSyntaxError(f"line {t[2]}: only relative time ranges are in the emitted subset")
+            self.take()
+            self.take("char", "+")
+            end = self.time()
+            if float(end) < float(when[1:]):
+                raise PktSyntaxError(f"line {t[2]}: a time range must not end before it starts")
+            when = f"{when}~+{end}"
         if self.peek()[1] in ("<", ">"):
             ev = self.packet()
+        elif self.peek()[0] == "code":
+            ev = {"type": "code", "text": self.take()[1][2:-2].strip()}
         else:
             ev = self.syscall()
         if when == "*" and not (ev["type"] == "packet" and ev["dir"] == ">"):
