@@ -68,24 +68,43 @@ TCPI_STATE = {S.CLOSED: "TCP_CLOSE", S.LISTEN: "TCP_LISTEN", S.SYN_SENT: "TCP_SY
               S.TIME_WAIT: "TCP_CLOSE"}
 
 
-def final_probe(receiver: Config, peer: Config) -> Segment:
-    """The segment of the final probe (see the module docstring): in a
-    synchronized state one octet 2^20 beyond RCV.NXT (unacceptable: an ACK
-    <SEQ=SND.NXT><ACK=RCV.NXT>); in SYN-SENT and SYN-RECEIVED an ACK of
-    SND.NXT+1, beyond what was sent (unacceptable: <SEQ=SEG.ACK><CTL=RST>);
-    in CLOSED and LISTEN an ACK (a RST <SEQ=SEG.ACK>)."""
-    if receiver.state in SYNCHRONIZED:
-        return Segment(seq=add(receiver.rcv_nxt, PROBE_AHEAD), ack=receiver.snd_una, ackf=True, data=1,
-                       wnd=peer.rcv_wnd)
-    if receiver.state in (S.SYN_SENT, S.SYN_RECEIVED):
-        seq = receiver.rcv_nxt if receiver.state is S.SYN_RECEIVED else peer.snd_nxt
-        return Segment(seq=seq, ack=add(receiver.snd_nxt, 1), ackf=True, wnd=peer.rcv_wnd)
-    knows = peer.state in SYNCHRONIZED or peer.state is S.SYN_RECEIVED
-    return Segment(seq=peer.snd_nxt, ack=peer.rcv_nxt if knows else add(receiver.iss, 1), ackf=True,
-                   wnd=peer.rcv_wnd)
+def final_probe(iss_a: int, iss_b: int):
+    """The segment maker of the final probe (see the module docstring), given
+    the ISNs of the last incarnations of A and B: in a synchronized state one
+    octet 2^20 beyond RCV.NXT (unacceptable: an ACK <SEQ=SND.NXT><ACK=RCV.NXT>);
+    in SYN-SENT and SYN-RECEIVED an ACK of SND.NXT+1, beyond what was sent
+    (unacceptable: <SEQ=SEG.ACK><CTL=RST>); in CLOSED and LISTEN an ACK (a RST
+    <SEQ=SEG.ACK>), numbered from those ISNs where no TCB has numbers."""
+
+    def probe(receiver: Config, peer: Config) -> Segment:
+        if receiver.state in SYNCHRONIZED:
+            return Segment(seq=add(receiver.rcv_nxt, PROBE_AHEAD), ack=receiver.snd_una, ackf=True,
+                           data=1, wnd=peer.rcv_wnd)
+        if receiver.state in (S.SYN_SENT, S.SYN_RECEIVED):
+            seq = receiver.rcv_nxt if receiver.state is S.SYN_RECEIVED else add(iss_b, 1)
+            return Segment(seq=seq, ack=add(receiver.snd_nxt, 1), ackf=True, wnd=peer.rcv_wnd)
+        has_tcb = peer.state not in (S.CLOSED, S.LISTEN)
+        knows = peer.state in SYNCHRONIZED or peer.state is S.SYN_RECEIVED
+        return Segment(seq=peer.snd_nxt if has_tcb else add(iss_b, 1),
+                       ack=peer.rcv_nxt if knows else add(iss_a, 1), ackf=True, wnd=peer.rcv_wnd)
+
+    return probe
 
 
-PROBE = inject("A", final_probe, "final probe: nothing else was sent, and the answer shows the state")
+PROBE_NOTE = "final probe: nothing else was sent, and the answer shows the state"
+
+
+def _last_isns(r) -> tuple[int, int]:
+    """The ISNs of the last incarnations of A and B in run `r` (their SYNs)."""
+    iss_a, iss_b = r.start_a.iss, 0
+    for st in r.steps:
+        for seg in st.sent:
+            if seg.syn:
+                iss_a, iss_b = (seg.seq, iss_b) if st.side == "A" else (iss_a, seg.seq)
+        if st.act.kind == "inject" and st.segment.syn and st.side == "A" and \
+                st.before.state in (S.LISTEN, S.SYN_SENT):
+            iss_b = st.segment.seq
+    return iss_a, iss_b
 
 
 @dataclass
@@ -223,7 +242,8 @@ def render(sc: PktScenario, r, model: Model, stop_at: int | None = None) -> Scri
     rules: dict[str, str] = {}
     states = [r.start_a.state]
     rst_in: list[State] = []
-    w.base_a, w.base_b = r.start_a.iss, r.start_b.iss
+    # numbers count from the ISN of their incarnation; the peer's, before it has one, from 0
+    w.base_a, w.base_b = r.start_a.iss, 0
     for k, st in enumerate(r.steps):
         act = st.act
         rows = [model.rows[_row_index(model, n)] for n in st.fired]
@@ -247,7 +267,7 @@ def render(sc: PktScenario, r, model: Model, stop_at: int | None = None) -> Scri
         elif act.kind in ("deliver", "inject"):
             if st.segment.rst:
                 rst_in.append(st.before.state)
-            probe = act.make is final_probe
+            probe = act.note == PROBE_NOTE
             if probe:
                 w.comment(f"final probe, {PROBE_WAIT:g} s later: the stack has sent nothing else, "
                           f"and its answer shows {st.before.state}")
@@ -320,7 +340,8 @@ def _script(model: Model, sc: PktScenario, iss_local: int, iss_remote: int) -> S
     if sc.probe:
         done = len(r.steps)
         stopped = r.stopped
-        r = run(model, list(sc.acts[:done]) + [PROBE], iss_local, iss_remote, WINDOW, strict=False)
+        probe = inject("A", final_probe(*_last_isns(r)), PROBE_NOTE)
+        r = run(model, list(sc.acts[:done]) + [probe], iss_local, iss_remote, WINDOW, strict=False)
         r.stopped = stopped or r.stopped
         stop_at = done if stopped else None
     return render(sc, r, model, stop_at)

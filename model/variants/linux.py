@@ -22,10 +22,11 @@ generated from the standard table that fails on Linux and passes here):
   RFC 793 that erratum 3301 corrected, where 3.10.7.4 fifth wants SND.UNA <
   SEG.ACK and a reset otherwise. Script syn-received-active-ack-of-iss (its
   TCP_INFO assertion shows TCP_ESTABLISHED). `verify --model linux` fails
-  handshake-ack on this row.
+  handshake-ack and the handshake proof on this row.
 - no-challenge-in-time-wait: an in-window RST not at RCV.NXT in TIME-WAIT is
   dropped silently (the TIME-WAIT minisocket has no RFC 5961 challenge ACK),
   where 3.10.7.4 second says "send an ACK". Script rst-challenge-time-wait.
+  `verify --model linux` fails the reset-safety proof on this row.
 
 Differences the rows cannot express, and why (`DIFFERENCES` below; their
 evidence scripts are checker/generate/packetdrill_scenarios.py EVIDENCE,
@@ -49,9 +50,9 @@ expected to fail on Linux):
 from model.expr import FALSE, V
 from model.rows import Emit, changed, find, rows
 from model.state import State as S
+from model.seq import add, eq, sub
 from model.table import ACK, PASSIVE, RCV_NXT, SND_NXT, SND_UNA, SYN, SYN_ACK
 from model.table import ROWS as STANDARD
-from model.seq import add, eq, sub
 
 SEG_ACK, SEG_SEQ, IRS = V("SEG.ACK"), V("SEG.SEQ"), V("IRS")
 
