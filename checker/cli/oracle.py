@@ -47,7 +47,7 @@ def register(subparsers) -> None:
                    help="packetdrill: the packetdrill binary for --run (default: $PACKETDRILL)")
     p.add_argument("--profile", metavar="NAME", default=None,
                    help="packetdrill: a profile of a real stack (a variant with the sysctls it assumes), "
-                        "e.g. linux; instead of --model")
+                        "e.g. linux; with --model, the variant's changes applied over the profile")
     add_model_arg(p)
     p.set_defaults(func=run)
 
@@ -82,15 +82,13 @@ def run(args) -> int:
 def _packetdrill(args) -> int:
     from checker.generate.packetdrill import scripts
 
-    if args.profile and args.model:
-        raise UsageError("give --profile or --model, not both")
     if args.run:
         return _run_packetdrill(args)
     if args.out is None:
         raise UsageError("--format packetdrill writes one .pkt file per scenario: give --out DIRECTORY")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise UsageError(f"--out {args.out} exists and is not a directory")
-    model = load_profile(args.profile or args.model)[0]
+    model = _model(args)[0]
     made = scripts(model)
     try:
         os.makedirs(args.out, exist_ok=True)
@@ -116,6 +114,17 @@ def _packetdrill(args) -> int:
     return EXIT_FAIL if stopped else EXIT_OK
 
 
+def _model(args):
+    """--model, --profile, or both: the variant's changes applied over the
+    profile (checker.interop.kills.over), so a failing script is the variant's."""
+    if args.profile and args.model:
+        from checker.interop.kills import over
+
+        profile, sysctls = load_profile(args.profile)
+        return over(load_model(args.model), profile, load_model(None)), sysctls
+    return load_profile(args.profile or args.model)
+
+
 def _run_packetdrill(args) -> int:
     """--run: write the scripts (to --out or a temporary directory) and run
     each in a namespace of its own; one line per script."""
@@ -130,7 +139,7 @@ def _run_packetdrill(args) -> int:
     why = cannot_run(binary)
     if why:
         raise UsageError(f"--run {why}")
-    model, sysctls = load_profile(args.profile or args.model)
+    model, sysctls = _model(args)
     made = scripts(model)
     with tempfile.TemporaryDirectory(prefix="tcpcheck-pkt-") as tmp:
         where = args.out or tmp

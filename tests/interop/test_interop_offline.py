@@ -160,8 +160,14 @@ def test_oracle_run_says_in_one_line_why_it_cannot_run(monkeypatch, capsys, tmp_
     monkeypatch.setattr(pr, "unavailable", netns.unavailable)
     assert main(["oracle", "--format", "packetdrill", "--run"]) == 2
     assert "needs root" in capsys.readouterr().err
+    capsys.readouterr()
     assert main(["oracle", "--format", "packetdrill", "--profile", "linux", "--model", "no_time_wait",
-                 "--out", str(tmp_path)]) == 2
+                 "--out", str(tmp_path / "composed"), "--json"]) == 0
+    import json
+
+    made = {d["name"]: d for d in json.loads(capsys.readouterr().out)}
+    text = (tmp_path / "composed" / "passive-close-local.pkt").read_text()
+    assert "no_time_wait+linux" in text and "TIME-WAIT" not in made["passive-close-local"]["states"]
 
 
 def test_conform_takes_a_profile(capsys):
