@@ -9,11 +9,11 @@ passed or FAILED, segments on the wire, time. Needs root or CAP_NET_ADMIN."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
-from checker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, add_command
+from checker.cli.common import EXIT_OK, EXIT_USAGE, UsageError, add_command
+from checker.cli.runs import finish, run_line
 
 EPILOG = """Examples: sudo python -m checker interop; sudo python -m checker interop half-close
 challenge-ack --profile linux --pcap-dir out/. Exit 0 every scenario passed, 1 one failed, 2 bad
@@ -38,6 +38,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from checker.interop.driver import harness_bounds
     from checker.interop.netns import unavailable
     from checker.interop.scenarios import BY_NAME, SCENARIOS
     from checker.interop.scenarios import run as run_one
@@ -69,17 +70,8 @@ def run(args) -> int:
         r = run_one(sc, model, sysctls, args.pcap_dir)
         results.append(r)
         if not args.json:
-            print(f"{'passed' if r.passed else 'FAILED':<7} {r.name:<28} {r.segments:5d} segments "
-                  f"{r.seconds:6.2f}s  {r.detail}", flush=True)
-    passed = sum(r.passed for r in results)
+            print(run_line(r.passed, r.name, 28, f"{r.segments:5d} segments {r.seconds:6.2f}s", r.detail),
+                  flush=True)
     where = f"Linux {os.uname().release}"
-    if args.json:
-        json.dump({"model": {"name": model.name, "source": model.source}, "sysctls": sysctls,
-                   "kernel": where, "passed": passed, "failed": len(results) - passed,
-                   "scenarios": [r.as_json() for r in results]}, sys.stdout, indent=1)
-        print()
-    else:
-        print(f"interop: {passed} of {len(results)} scenarios passed against {where}, judged with "
-              f"model {model.name}" + (f" (sysctls: {', '.join(f'{k}={v}' for k, v in sysctls.items())})"
-                                       if sysctls else ""))
-    return EXIT_OK if passed == len(results) else EXIT_FAIL
+    return finish(results, args.json, model, sysctls, "scenarios", "interop: scenarios: judged with",
+                  where, {"kernel": where}, harness_bounds())

@@ -21,6 +21,7 @@ import os
 import sys
 
 from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_command, add_model_arg, int_arg
+from checker.cli.runs import finish, run_line
 from checker.load import load_model, load_profile
 
 EPILOG = """Examples: python -m checker oracle --out vectors.json; python -m checker oracle
@@ -131,7 +132,7 @@ def _run_packetdrill(args) -> int:
     import tempfile
 
     from checker.generate.packetdrill import scripts
-    from checker.interop.packetdrill_run import cannot_run, find_packetdrill, run_script
+    from checker.interop.packetdrill_run import cannot_run, find_packetdrill, run_script, script_bounds
 
     binary = find_packetdrill(args.packetdrill)
     if args.packetdrill and binary is None:
@@ -157,16 +158,6 @@ def _run_packetdrill(args) -> int:
                 r.passed, r.detail = False, f"incomplete: model {model.name} stops: {s.stopped}"
             results.append(r)
             if not args.json:
-                print(f"{'passed' if r.passed else 'FAILED':<7} {s.name:<36} {r.seconds:6.2f}s"
-                      + (f"  {r.detail}" if r.detail else ""), flush=True)
-    passed = sum(r.passed for r in results)
-    if args.json:
-        json.dump({"model": {"name": model.name, "source": model.source}, "sysctls": sysctls,
-                   "packetdrill": binary, "passed": passed, "failed": len(results) - passed,
-                   "scripts": [r.as_json() for r in results]}, sys.stdout, indent=1)
-        print()
-    else:
-        print(f"oracle: {passed} of {len(results)} packetdrill scripts of model {model.name} passed "
-              f"against this kernel ({os.uname().release})"
-              + (f"; sysctls: {', '.join(f'{k}={v}' for k, v in sysctls.items())}" if sysctls else ""))
-    return EXIT_OK if passed == len(results) else EXIT_FAIL
+                print(run_line(r.passed, s.name, 36, f"{r.seconds:6.2f}s", r.detail), flush=True)
+    return finish(results, args.json, model, sysctls, "scripts", "oracle: packetdrill scripts: generated from",
+                  f"this kernel ({os.uname().release})", {"packetdrill": binary}, script_bounds())

@@ -50,6 +50,15 @@ RTO, RTO_MAX, USER_TIMEOUT, TWO_MSL = 0.25, 4.0, 20.0, 0.5
 LINGER_ABORT = struct.pack("ii", 1, 0)
 
 
+def harness_bounds() -> str:
+    """The harness's own bounds, printed with every interop verdict."""
+    from checker.interop.tun import MTU
+
+    return (f"endpoint RTO {RTO:g} s doubling to {RTO_MAX:g} s, user timeout {USER_TIMEOUT:g} s, "
+            f"2 MSL {TWO_MSL:g} s (the kernel's is 60 s); MSS {MSS_IN} advertised, at most {MAX_FLIGHT} "
+            f"octets unacknowledged; TUN MTU {MTU}; time is not judged (conform)")
+
+
 class ScenarioFailed(Exception):
     """A scenario did not go as it must: one line saying what was awaited."""
 

@@ -67,6 +67,14 @@ def keep_timestamps_on() -> None:
         time.sleep(0.3)
 
 
+def script_bounds() -> str:
+    """The timing bounds the scripts rest on, printed with every verdict."""
+    from checker.generate.packetdrill import PROBE_WAIT, TIMER_BOUND
+
+    return (f"'at once' = within {TOLERANCE_USECS // 1000} ms; final probe {PROBE_WAIT:g} s after the last "
+            f"step; a timer of the stack within {TIMER_BOUND:g} s; one namespace per script")
+
+
 def find_packetdrill(explicit: str | None = None) -> str | None:
     """The packetdrill binary: `explicit`, else $PACKETDRILL; None if neither
     names an executable file."""

@@ -254,27 +254,9 @@ def drop_kernel_segment(h: Harness) -> Streams:
     return _streams(h, k)
 
 
-def reconnect_after_time_wait(h: Harness) -> Streams:
-    """The endpoint closes first, waits out TIME-WAIT, and connects again on the
-    same 4-tuple with a fresh ISS (3.4.1, 3.6.1 MUST-13)."""
-    lst = h.kernel_listen()
-    out: Streams = []
-    for n in range(2):
-        h.call("open", True)
-        _established(h)
-        k = h.kernel_accept(lst)
-        _exchange(h, k, data(10_000, 20 + n), data(10_000, 30 + n))
-        _endpoint_closes_first(h, k)
-        out += _streams(h, k)
-        h.sent.clear()
-        h.received.clear()
-    return out
-
-
-def reconnect_into_time_wait(h: Harness) -> Streams:
-    """The kernel closes first and sits in TIME-WAIT; the endpoint connects
-    again at once on the same 4-tuple with a larger ISS, and the kernel
-    accepts the SYN in TIME-WAIT (3.6.1 MAY-2)."""
+def _twice(h: Harness, close: Callable[[Harness, KernelSocket], None], seed: int) -> tuple[Streams, list]:
+    """Two connections on the same 4-tuple, one after the other; their streams
+    and the endpoint's ISS of each."""
     lst = h.kernel_listen()
     out: Streams = []
     isss = []
@@ -283,11 +265,25 @@ def reconnect_into_time_wait(h: Harness) -> Streams:
         isss.append(h.ep.iss)
         _established(h)
         k = h.kernel_accept(lst)
-        _exchange(h, k, data(10_000, 40 + n), data(10_000, 50 + n))
-        _kernel_closes_first(h, k)
+        _exchange(h, k, data(10_000, seed + n), data(10_000, seed + 10 + n))
+        close(h, k)
         out += _streams(h, k)
         h.sent.clear()
         h.received.clear()
+    return out, isss
+
+
+def reconnect_after_time_wait(h: Harness) -> Streams:
+    """The endpoint closes first, waits out TIME-WAIT, and connects again on the
+    same 4-tuple with a fresh ISS (3.4.1, 3.6.1 MUST-13)."""
+    return _twice(h, _endpoint_closes_first, 20)[0]
+
+
+def reconnect_into_time_wait(h: Harness) -> Streams:
+    """The kernel closes first and sits in TIME-WAIT; the endpoint connects
+    again at once on the same 4-tuple with a larger ISS, and the kernel
+    accepts the SYN in TIME-WAIT (3.6.1 MAY-2)."""
+    out, isss = _twice(h, _kernel_closes_first, 40)
     if ((isss[1] - isss[0]) & 0xFFFFFFFF) > 0x7FFFFFFF:
         raise ScenarioFailed("the second ISS is not larger than the first")
     return out
