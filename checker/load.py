@@ -34,10 +34,16 @@ def _where(err: BaseException, path: str) -> str:
 def load_model(spec: str | None) -> Model:
     """`spec`: None (the standard table), a path to a .py file, a module name
     (`model.variants.no_time_wait`) or a shipped variant's short name."""
+    return load_profile(spec)[0]
+
+
+def load_profile(spec: str | None) -> tuple[Model, dict[str, str]]:
+    """As `load_model`, with the sysctls the variant assumes of a real stack
+    (its SYSCTLS, e.g. model/variants/linux.py; {} for the standard table)."""
     if spec is None or spec in ("standard", "model.table"):
         from model.table import ROWS
 
-        return Model(ROWS, "standard", "model/table.py")
+        return Model(ROWS, "standard", "model/table.py"), {}
     if spec.endswith(".py") or os.path.sep in spec or os.path.exists(spec):
         if os.path.isdir(spec):
             raise ModelError(spec, "is a directory, not a variant (a .py file defining ROWS)")
@@ -72,4 +78,8 @@ def load_model(spec: str | None) -> Model:
     rows = getattr(module, "ROWS", None)
     if rows is None:
         raise ModelError(source, "defines no ROWS (a variant is a module with ROWS = [...])")
-    return Model(list(rows) if isinstance(rows, tuple) else rows, label, source)
+    sysctls = getattr(module, "SYSCTLS", {})
+    if not isinstance(sysctls, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in sysctls.items()):
+        raise ModelError(source, "SYSCTLS must be a dict of sysctl names to string values")
+    return Model(list(rows) if isinstance(rows, tuple) else rows, label, source), dict(sysctls)

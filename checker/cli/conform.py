@@ -28,6 +28,9 @@ def register(subparsers) -> None:
     p.add_argument("--model", metavar="PATH_OR_MODULE", default=None,
                    help="a variant of the table (a .py file, a module, or a shipped variant's name); "
                         "default: the RFC 9293 table")
+    p.add_argument("--profile", metavar="NAME", default=None,
+                   help="judge with a profile of a real stack instead (e.g. linux: model/variants/linux.py); "
+                        "the tolerances its rows express are then not needed")
     p.add_argument("--strict", action="store_true", help="no tolerances: only what the table itself sends")
     p.add_argument("--without", action="append", default=[], choices=sorted(TOLERANCES), metavar="NAME",
                    help="turn one tolerance off (repeatable): " + ", ".join(sorted(TOLERANCES)))
@@ -52,7 +55,9 @@ def run(args) -> int:
         raise UsageError(f"--rcv-wnd must be 1..2^30, got {args.rcv_wnd}")
     if args.max_configs < 1:
         raise UsageError(f"--max-configs must be positive, got {args.max_configs}")
-    model = load_model(args.model)
+    if args.profile and args.model:
+        raise UsageError("give --profile or --model, not both")
+    model = load_model(args.profile or args.model)
     tol = frozenset() if args.strict else frozenset(TOLERANCES) - set(args.without)
     opts = ConformOptions(rcv_wnd=args.rcv_wnd, tolerances=tol, max_configs=args.max_configs,
                           merge_duplicates=args.merge_duplicates)

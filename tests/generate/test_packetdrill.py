@@ -30,6 +30,7 @@ KEYWORDS = {"ack": "ACK", "win": "WIN", "mss": "MSS", "nop": "NOP", "sackOK": "S
 TOKEN = re.compile(r"""
     (?P<ws>[ \t\n]+)
   | (?P<comment>//[^\n]*\n|/\*(?:[^*]|\*[^/])*\*/)
+  | (?P<code>%\{(?:[^}]|\}[^%])*\}%)
   | (?P<ellipsis>\.\.\.)
   | (?P<option>--[a-zA-Z0-9_]+)
   | (?P<float>-?[0-9]*\.[0-9]+)
@@ -103,10 +104,19 @@ class Parser:
             when = "+" + self.time()
         else:
             when = self.time()
-        if self.peek()[1] == "~":
-            raise PktSyntaxError(f"line {t[2]}: time ranges are not in the emitted subset")
+        if self.peek()[1] == "~":  # event_time: '+' time '~' '+' time (relative ranges only)
+            if not when.startswith("+"):
+                raise PktSyntaxError(f"line {t[2]}: only relative time ranges are in the emitted subset")
+            self.take()
+            self.take("char", "+")
+            end = self.time()
+            if float(end) < float(when[1:]):
+                raise PktSyntaxError(f"line {t[2]}: a time range must not end before it starts")
+            when = f"{when}~+{end}"
         if self.peek()[1] in ("<", ">"):
             ev = self.packet()
+        elif self.peek()[0] == "code":
+            ev = {"type": "code", "text": self.take()[1][2:-2].strip()}
         else:
             ev = self.syscall()
         if when == "*" and not (ev["type"] == "packet" and ev["dir"] == ">"):
@@ -376,3 +386,98 @@ def test_a_segment_that_wraps_cannot_be_written():
     with pytest.raises(ScenarioError):
         packet_line(Segment(seq=0xFFFFFFFF, ack=1, ackf=True, data=2), outbound=False)
     assert add(0xFFFFFFFF, 2) == 1
+
+
+# --- scripts that can fail --------------------------------------------------------------
+
+PROFILES = ("standard", "linux", "no_time_wait", "two_way_handshake", "rfc793_syn_ack_check")
+
+
+def _events(s):
+    return parse(s.text)
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_no_expected_packet_may_come_at_any_time(name):
+    """An outbound packet is expected at once (+0) or, for a timer of the
+    stack, within a range; never `*` (a missing reply would hang, not fail)."""
+    from checker.load import load_model
+
+    for s in scripts(load_model(name)):
+        for e in _events(s):
+            if e["type"] == "packet" and e["dir"] == ">":
+                assert e["time"] == "+0" or re.fullmatch(r"\+0~\+3(\.0)?", e["time"]), (s.name, e)
+
+
+def test_every_script_ends_with_a_final_probe_and_its_answer(made):
+    for s in made:
+        ev = _events(s)
+        last_in = max(i for i, e in enumerate(ev) if e["type"] == "packet" and e["dir"] == "<")
+        assert ev[last_in]["time"] == "+0.1", s.name
+        after = [e for e in ev[last_in + 1:] if e["type"] == "packet"]
+        assert after and all(e["dir"] == ">" for e in after), s.name
+        assert "// final probe" in s.text.split("\n")[[ln for ln in s.text.split("\n")].index(
+            next(ln for ln in s.text.split("\n") if ln.startswith("+0.1"))) - 1]
+
+
+def test_the_kernels_own_state_is_asserted_where_the_socket_has_a_descriptor(made):
+    by = {s.name: s for s in made}
+    codes = {n: [e["text"] for e in _events(s) if e["type"] == "code"] for n, s in by.items()}
+    assert codes["passive-open"] == ["assert tcpi_state == TCP_ESTABLISHED, tcpi_state"]
+    assert codes["rst-established"] == ["assert tcpi_state == TCP_CLOSE, tcpi_state"]
+    assert codes["syn-sent-ack-of-iss"] == ["assert tcpi_state == TCP_SYN_SENT, tcpi_state"]
+    assert codes["rst-syn-received-passive"] == []  # packetdrill's child socket has no descriptor
+    assert codes["abort-established"] == []  # closed by the ABORT
+
+
+def test_a_timer_of_the_stack_is_given_a_range():
+    s = {x.name: x for x in scripts(standard())}["syn-sent-ack-of-iss"]
+    ev = _events(s)
+    timed = [e for e in ev if e["type"] == "packet" and e["time"].startswith("+0~")]
+    assert len(timed) == 1 and timed[0]["flags"] == "S" and timed[0]["seq"] == 0
+
+
+def _wire(text):
+    return [ln.split("   //")[0] for ln in text.splitlines() if ln and not ln.startswith("//")]
+
+
+def test_any_isn_gives_the_same_script():
+    a = scripts(standard())
+    b = scripts(standard(), iss_local=0xFFFFFFF0, iss_remote=0x7FFFFFFF)
+    assert [_wire(x.text) for x in a] == [_wire(y.text) for y in b]
+
+
+class _FreshIss(Model):
+    """The table with a fresh ISS for every incarnation (a new connection
+    picks a new ISN, 3.4.1): entering CLOSED or LISTEN moves ISS on."""
+
+    def step(self, cfg, event):
+        from dataclasses import replace
+
+        out = super().step(cfg, event)
+        if out.config.state in (State.CLOSED, State.LISTEN) and cfg.state not in (State.CLOSED, State.LISTEN):
+            return replace(out, config=out.config._replace(iss=(cfg.iss + 0x01000193) & 0xFFFFFFFF))
+        return out
+
+
+def test_a_new_incarnation_with_a_fresh_isn_gives_the_same_script():
+    fresh = _FreshIss(ROWS, "fresh-iss", "tests/generate/test_packetdrill.py")
+    a = {s.name: s for s in scripts(standard())}
+    b = {s.name: s for s in scripts(fresh)}
+    assert {n: _wire(s.text) for n, s in a.items()} == {n: _wire(s.text) for n, s in b.items()}
+    # and the second incarnation really had another ISS: the model's own numbers differ
+    assert a["rst-syn-received-passive"].text != b["rst-syn-received-passive"].text
+    ev = _events(b["rst-syn-received-passive"])
+    synacks = [e for e in ev if e["type"] == "packet" and e["flags"] == "S."]
+    assert [e["seq"] for e in synacks] == [0, 0]  # each counted from its own ISN
+    assert [e for e in ev if e["type"] == "syscall" and e["name"] == "listen"][1]["args"][0] == 4
+
+
+def test_code_events_and_ranges_parse_as_packetdrill_reads_them():
+    ev = parse("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0~+3 > S 0:0(0) <...>\n"
+               "+0 %{ assert tcpi_state == TCP_LISTEN, tcpi_state }%\n")
+    assert ev[1]["time"] == "+0~+3" and ev[2] == {"type": "code", "time": "+0", "line": 3,
+                                                   "text": "assert tcpi_state == TCP_LISTEN, tcpi_state"}
+    for bad in ("0 > S 0:0(0) <...>\n+3~+1 > S 0:0(0) <...>\n", "0~3 > S 0:0(0) <...>\n"):
+        with pytest.raises(PktSyntaxError):
+            parse(bad)
