@@ -49,6 +49,7 @@ class Segment(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Open:
     active: bool
+    iss: int | None = None  # NEW.ISS: the ISN generator's choice (None: the endpoint's current ISS)
 
     @property
     def kind(self) -> str:
@@ -103,6 +104,7 @@ class Timeout:
 @dataclass(frozen=True, slots=True)
 class Arrive:
     segment: Segment
+    iss: int | None = None  # NEW.ISS, for a SYN that creates a TCB in LISTEN (None: the current ISS)
 
     kind: ClassVar[str] = "SEGMENT"
 

@@ -28,7 +28,11 @@ SEG_VARS = {
     "CTL.RST": "bool",
 }
 CALL_VARS = {"SEND.LEN": "seq"}
-ALL_VARS = {**TCB_VARS, **SEG_VARS, **CALL_VARS}
+# The ISN generator's choice for a TCB created by this event (3.4.1, MUST-8):
+# an input of OPEN and of a segment arriving in LISTEN, like the segment's
+# fields, so the explorer draws it and the proofs quantify over it.
+NEW_VARS = {"NEW.ISS": "seq"}
+ALL_VARS = {**TCB_VARS, **SEG_VARS, **CALL_VARS, **NEW_VARS}
 BOOL_VARS = frozenset(k for k, v in ALL_VARS.items() if v == "bool")
 
 

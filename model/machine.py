@@ -18,7 +18,10 @@ from model.state import OTHER_STATES, State
 
 PIPELINE_STATES = OTHER_STATES
 SINGLE_STEP_STATES = frozenset({State.CLOSED, State.LISTEN, State.SYN_SENT})
-WRITABLE = (set(X.TCB_VARS) - {"ISS", "RCV.WND"}) | {"SEG.SEQ", "SEG.LEN", "CTL.SYN", "CTL.FIN"}
+WRITABLE = (set(X.TCB_VARS) - {"RCV.WND"}) | {"SEG.SEQ", "SEG.LEN", "CTL.SYN", "CTL.FIN"}
+# Where NEW.ISS exists (and so ISS may be written): the events that create a
+# TCB, 3.10.1 OPEN and 3.10.7.2 a SYN in LISTEN.
+NEW_ISS_EVENTS = ("OPEN-ACTIVE", "SEGMENT")
 
 
 class IllegalEvent(Exception):
@@ -115,11 +118,15 @@ def validate(rows: list[Row], source: str) -> None:
             allowed |= set(X.SEG_VARS)
         if r.on == "SEND":
             allowed |= set(X.CALL_VARS)
+        if r.on in NEW_ISS_EVENTS:
+            allowed |= set(X.NEW_VARS)
         try:
             exprs = [("guard", r.when, "bool")]
             for k, e in r.set:
                 if k not in WRITABLE or (k in X.SEG_VARS and not is_pipe):
                     raise bad(f"cannot assign {k!r}")
+                if k == "ISS" and r.on not in NEW_ISS_EVENTS:
+                    raise bad("ISS is chosen only where a TCB is created (OPEN, a SYN in LISTEN: 3.4.1)")
                 exprs.append((f"update of {k}", e, X.ALL_VARS[k]))
             for em in r.emit:
                 if not isinstance(em, Emit):
@@ -189,6 +196,7 @@ class Model:
 
     def _step(self, cfg: Config, event):
         env = cfg.env()
+        env["NEW.ISS"] = cfg.iss if getattr(event, "iss", None) is None else event.iss & MASK
         if isinstance(event, Arrive):
             env.update(segment_env(event.segment))
             if cfg.state in SINGLE_STEP_STATES:

@@ -42,6 +42,7 @@ SEG_SEQ, SEG_ACK, SEG_LEN = V("SEG.SEQ"), V("SEG.ACK"), V("SEG.LEN")
 SEG_DATA, SEG_WND = V("SEG.DATA"), V("SEG.WND")
 SYN, ACK, FIN, RST = V("CTL.SYN"), V("CTL.ACK"), V("CTL.FIN"), V("CTL.RST")
 SEND_LEN = V("SEND.LEN")
+NEW_ISS = V("NEW.ISS")  # the ISN generator's choice for a new TCB (3.4.1)
 
 # Named conditions, each written once.
 OUTSTANDING = ne(SND_UNA, SND_NXT)  # something on the retransmission queue
@@ -81,10 +82,11 @@ add_rows = ROWS.extend
 add_rows(rows("open-passive", S.CLOSED, "OPEN-PASSIVE", goto=S.LISTEN,
               ref="3.10.1 CLOSED: if passive, enter LISTEN"))
 add_rows(rows("open-active", [S.CLOSED, S.LISTEN], "OPEN-ACTIVE",
-              emit=Emit(SYN_ONLY, seq=ISS),
-              set={"SND.UNA": ISS, "SND.NXT": add(ISS, 1), "PASSIVE": FALSE},
+              emit=Emit(SYN_ONLY, seq=NEW_ISS),
+              set={"ISS": NEW_ISS, "SND.UNA": NEW_ISS, "SND.NXT": add(NEW_ISS, 1), "PASSIVE": FALSE},
               goto=S.SYN_SENT,
-              ref="3.10.1: send <SEQ=ISS><CTL=SYN>, SND.UNA=ISS, SND.NXT=ISS+1, enter SYN-SENT"))
+              ref="3.10.1: select an ISS (3.4.1, MUST-8), send <SEQ=ISS><CTL=SYN>, SND.UNA=ISS, "
+                  "SND.NXT=ISS+1, enter SYN-SENT"))
 add_rows(rows("open-passive-exists", [s for s in ALL if s is not S.CLOSED], "OPEN-PASSIVE",
               error="connection already exists", ref="3.10.1"))
 add_rows(rows("open-active-exists", [s for s in ALL if s not in (S.CLOSED, S.LISTEN)], "OPEN-ACTIVE",
@@ -162,11 +164,12 @@ add_rows(rows("listen-rst", S.LISTEN, SEGMENT, when=RST,
 add_rows(rows("listen-ack", S.LISTEN, SEGMENT, when=ACK, emit=RST_FROM_ACK,
               ref="3.10.7.2 second: any ACK is bad in LISTEN: <SEQ=SEG.ACK><CTL=RST>"))
 add_rows(rows("listen-syn", S.LISTEN, SEGMENT, when=SYN,
-              emit=Emit("SYN,ACK", seq=ISS, ack=add(SEG_SEQ, 1)),
-              set={"IRS": SEG_SEQ, "RCV.NXT": add(SEG_SEQ, 1), "SND.UNA": ISS,
-                   "SND.NXT": add(ISS, 1), "SND.WND": SEG_WND},
+              emit=Emit("SYN,ACK", seq=NEW_ISS, ack=add(SEG_SEQ, 1)),
+              set={"IRS": SEG_SEQ, "RCV.NXT": add(SEG_SEQ, 1), "ISS": NEW_ISS, "SND.UNA": NEW_ISS,
+                   "SND.NXT": add(NEW_ISS, 1), "SND.WND": SEG_WND},
               goto=S.SYN_RECEIVED,
-              ref="3.10.7.2 third: IRS=SEG.SEQ, RCV.NXT=SEG.SEQ+1, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>"))
+              ref="3.10.7.2 third: IRS=SEG.SEQ, RCV.NXT=SEG.SEQ+1, ISS selected (3.4.1, MUST-8), "
+                  "send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>"))
 add_rows(rows("listen-other", S.LISTEN, SEGMENT,
               ref="3.10.7.2 fourth: other control or text: drop"))
 

@@ -20,7 +20,11 @@ class Options:
     old_syn: the network may deliver, once, a SYN left over from an earlier
       incarnation of the connection (3.5, Figure 8) to either endpoint.
     abort: the ABORT call and the user timeout (3.10.5, 3.10.8) exist.
-    data: octets each user may SEND (one octet per call).
+    data: octets each user may SEND (one octet per call), over all its incarnations.
+    opens: OPEN calls per endpoint, so incarnations of the connection (3.4:
+      a reconnect, a server that listens again, an active OPEN from LISTEN).
+    iss_steps: how far the ISN clock moves between incarnations (3.4.1):
+      each later TCB draws ISS = previous ISS + d for each d here.
     iss_a, iss_b: the endpoints' initial sequence numbers (3.4.1).
     rcv_wnd: both endpoints' constant receive window.
     """
@@ -32,6 +36,8 @@ class Options:
     old_syn: bool = True
     abort: bool = True
     data: int = 1
+    opens: int = 1
+    iss_steps: tuple = (1,)
     iss_a: int = MAX_ISS
     iss_b: int = 0x7FFFFFFF
     rcv_wnd: int = 4
@@ -45,7 +51,8 @@ class Options:
 
     def label(self) -> str:
         return (f"k={self.capacity} {self.faults()} {'abort' if self.abort else 'no-abort'} "
-                f"data={self.data} ISS=({self.iss_a:#x},{self.iss_b:#x})")
+                f"data={self.data} opens={self.opens} ISS=({self.iss_a:#x},{self.iss_b:#x})"
+                + (f" +{','.join(map(str, self.iss_steps))}" if self.opens > 1 else ""))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +60,10 @@ class Options:
     def validate(self) -> None:
         if not 1 <= self.capacity <= 8:
             raise ValueError(f"--channel-capacity must be 1..8, got {self.capacity}")
+        if not 1 <= self.opens <= 4:
+            raise ValueError(f"--opens must be 1..4, got {self.opens}")
+        if not self.iss_steps or not all(1 <= d < 1 << 31 for d in self.iss_steps):
+            raise ValueError(f"--iss-steps must be 1..2^31-1 each, got {self.iss_steps}")
         if not 0 <= self.data <= 4:
             raise ValueError(f"--data must be 0..4, got {self.data}")
         for n in ("iss_a", "iss_b"):

@@ -83,17 +83,39 @@ class Report:
         }
 
 
-def default_runs(base: Options, faults_given: bool) -> list[Options]:
+def default_runs(base: Options, faults_given: bool, opens_given: bool = False) -> list[Options]:
     """Without fault flags: a reliable network and a lossy one with an old
     duplicate SYN; each with and without ABORT/user timeout (which make
-    termination trivial, so every property must hold without them too)."""
+    termination trivial, so every property must hold without them too).
+    Without --opens, the reliable runs let each endpoint OPEN twice (a
+    reconnect, a server that listens again, an active OPEN from LISTEN) and
+    the lossy ones once, to keep the default run fast (`--opens 2` runs
+    every run with two)."""
     profiles = [base] if faults_given else [
-        base.with_(loss=False, duplication=False, reordering=False, old_syn=False),
-        base.with_(loss=True, old_syn=True)]
+        base.with_(loss=False, duplication=False, reordering=False, old_syn=False,
+                   opens=base.opens if opens_given else 2),
+        base.with_(loss=True, old_syn=True, opens=base.opens if opens_given else 1)]
     runs = []
     for p in profiles:
         runs += [p.with_(abort=True), p.with_(abort=False)] if p.abort else [p]
     return runs
+
+
+def run_assumptions(o: Options) -> list[str]:
+    """The bounds and abstractions every graph verdict of a run rests on."""
+    out = [f"{o.opens} OPEN{'s' if o.opens > 1 else ''} per endpoint"
+           + (f"; a later TCB's ISS = the previous ISS + {', +'.join(map(str, o.iss_steps))} (3.4.1 clock)"
+              if o.opens > 1 else ""),
+           f"at most {o.capacity} segment{'s' if o.capacity > 1 else ''} per direction before a user call or "
+           "retransmission waits (replies are never refused)",
+           f"{o.data} octet{'s' if o.data != 1 else ''} of data per endpoint, one per SEND; RCV.WND {o.rcv_wnd}",
+           "TIME-WAIT's 2MSL outlasts every segment in the network: it expires only with the network empty "
+           "(MSL, 3.4.2; MUST-13)",
+           "retransmission and loss are untimed: a timeout may fire whenever its timer runs"]
+    if o.opens > 1:
+        out.append("segments of one incarnation arrive in order" + (" or not (--reordering)" if o.reordering else "")
+                   + "; an earlier incarnation's may arrive late, behind a later one's")
+    return out
 
 
 # --- the names a user can select -----------------------------------------------------------
@@ -146,6 +168,7 @@ def _run_task(opts: Options, max_states: int, names: tuple[str, ...]):
 
     exp = explore(_MODEL, opts, max_states=max_states, progress=news)
     summary = summarize(exp, max_states)
+    assumptions = run_assumptions(opts)
     results = []
     for name in names:
         check = COMPOSED[name]
@@ -157,6 +180,7 @@ def _run_task(opts: Options, max_states: int, names: tuple[str, ...]):
             r = not_checked(name, r.ref, summary.cut_reason + " (use --max-states, or fewer faults)",
                             r.seconds, run=opts.label())
         r.run = opts.label()
+        r.assumptions = assumptions
         results.append(r)
     return summary, results
 

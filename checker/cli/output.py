@@ -41,6 +41,10 @@ def fit(line: str, width: int) -> str:
     return line[: keep * 2 // 3] + " ... " + line[len(line) - (keep - keep * 2 // 3):]
 
 
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
 class Printer:
     """Formats CheckResults for one run of a command."""
 
@@ -53,13 +57,13 @@ class Printer:
     def paint(self, text: str, status: str) -> str:
         return f"\033[{COLOUR[status]}m{text}\033[0m" if self.colour else text
 
-    def check(self, c: CheckResult, counterexample: bool = True) -> str:
+    def check(self, c: CheckResult, counterexample: bool = True, assumptions: bool = True) -> str:
         head = f"  {self.paint(MARK[c.status], c.status)} {c.name:<{NAME_WIDTH}} "
         # the RFC sections only: what the property says is in --list-checks and --json
         body = f"{c.summary}  [{c.seconds:.2f}s]  ({c.ref.split(' (')[0]})"
         lines = textwrap.wrap(body, self.width - len(INDENT), break_on_hyphens=False) or [""]
         out = [head + lines[0]] + [INDENT + x for x in lines[1:]]
-        for a in c.assumptions:
+        for a in (c.assumptions if assumptions else ()):
             out += textwrap.wrap(f"assumes: {a}", self.width, initial_indent=INDENT,
                                  subsequent_indent=INDENT + "  ", break_on_hyphens=False)
         if c.failed and c.counterexample and counterexample:
@@ -68,7 +72,7 @@ class Printer:
 
     def _counterexample(self, c: CheckResult) -> list[str]:
         cex = c.counterexample
-        pad = "       "
+        pad = "    "
         why = textwrap.wrap("counterexample: " + cex.get("why", ""), self.width - len(pad),
                             break_on_hyphens=False)
         text = cex.get("text", "")
@@ -80,11 +84,16 @@ class Printer:
                 initial_indent=pad + "  ", subsequent_indent=pad + "   ")
         if text:
             self._seen[text] = where
-        return [pad + w for w in why] + [fit(pad + t, self.width) for t in text.splitlines()]
+        # a ladder line too long keeps its columns: its note at the end is cut, not its middle
+        return [pad + w for w in why] + [_cut(pad + t, self.width) for t in text.splitlines()]
 
     def wrapped(self, text: str) -> str:
         """A line of prose wrapped to the width, continuation lines indented."""
-        return "\n".join(textwrap.wrap(text, self.width, subsequent_indent="    ", break_on_hyphens=False))
+        out = []
+        for line in text.splitlines():
+            lead = " " * (len(line) - len(line.lstrip()))
+            out += textwrap.wrap(line, self.width, subsequent_indent=lead + "    ", break_on_hyphens=False) or [""]
+        return "\n".join(out)
 
     def emit(self, text: str) -> None:
         print(text, file=self.stream)

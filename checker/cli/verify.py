@@ -48,6 +48,12 @@ def register(sub) -> None:
     v.add_argument("--no-abort", action="store_true",
                    help="only the runs without ABORT and user timeout")
     v.add_argument("--data", type=int_arg, default=1, metavar="N", help="octets each user may send (0..4, default 1)")
+    v.add_argument("--opens", type=int_arg, default=None, metavar="N",
+                   help="OPEN calls per endpoint, so incarnations of the connection (1..4; default 2 in the "
+                        "reliable runs and 1 in the lossy ones)")
+    v.add_argument("--iss-steps", type=steps_arg, default=Options.iss_steps, metavar="D[,D]",
+                   help="how far the ISN clock moves between incarnations: a later TCB's ISS is the previous "
+                        "ISS + D, for each D (default 1: inside the old sequence space, 3.4.3)")
     add_endpoint_args(v)
     v.add_argument("--max-states", type=int_arg, default=2_000_000, metavar="N",
                    help="stop exploring a run beyond N global states (>= 1; default 2,000,000): its "
@@ -83,10 +89,19 @@ def add_fault_args(p, default, what_old_syn: str) -> None:
                        help=what + ("" if default is None else f" (default {'on' if default else 'off'})"))
 
 
+def steps_arg(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x, 0) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+
+
 def options_from(args) -> tuple[Options, bool]:
     given = {k: getattr(args, k.replace("-", "_")) for k in ("loss", "duplication", "reordering", "old-syn")}
     faults_given = any(v is not None for v in given.values())
     base = Options(capacity=args.channel_capacity, data=args.data, iss_a=args.iss_a, iss_b=args.iss_b,
+                   opens=getattr(args, "opens", None) or 2,
+                   iss_steps=tuple(getattr(args, "iss_steps", Options.iss_steps)),
                    rcv_wnd=args.rcv_wnd, abort=not args.no_abort,
                    loss=bool(given["loss"]), duplication=bool(given["duplication"]),
                    reordering=bool(given["reordering"]), old_syn=bool(given["old-syn"]))
@@ -132,7 +147,7 @@ def run(args) -> int:
         writable_dir(args.ladder_out, "--ladder-out")
     model = load_model(args.model)
     base, faults_given = options_from(args)
-    runs = default_runs(base, faults_given)
+    runs = default_runs(base, faults_given, opens_given=getattr(args, "opens", None) is not None)
     return execute(args, model, runs, checks, proofs=not args.no_proofs,
                    header=f"verify: model {model.name} ({model.source}): {control_summary(model)}")
 
@@ -150,7 +165,8 @@ def execute(args, model, runs, checks, proofs: bool, header: str) -> int:
 
     def show(c: CheckResult) -> None:
         if not args.quiet or c.failed or c.unchecked:
-            out.emit(out.check(c))
+            # a composed check's assumptions are its run's, printed under the run line
+            out.emit(out.check(c, assumptions=c.run in ("table", "z3", "")))
 
     def progress(item):
         bar.done += 1
@@ -210,11 +226,14 @@ def _count_tasks(checks, runs, proofs) -> int:
 
 
 def run_line(summary) -> str:
+    from checker.analysis.report import run_assumptions
+
     if not summary.explored:
         return f"run {summary.opts.label()}: not explored ({summary.cut_reason})"
     cut = f"  CUT: {summary.cut_reason}" if summary.truncated else ""
-    return (f"run {summary.opts.label()}: {summary.n_states} global states, {summary.n_edges} edges, "
+    head = (f"run {summary.opts.label()}: {summary.n_states} global states, {summary.n_edges} edges, "
             f"{summary.seconds:.2f}s{cut}")
+    return head + "\n" + "\n".join("  assumes: " + a for a in run_assumptions(summary.opts))
 
 
 def write_pcaps(rep, directory: str, quiet: bool) -> None:

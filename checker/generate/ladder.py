@@ -15,15 +15,26 @@ def _mid(text: str, direction: str, arrive: bool) -> str:
     return (f"<-- {text} ..." if arrive else f"... {text} <--").center(W)
 
 
+def _short(what: str) -> str:
+    return what.replace("RETRANSMISSION TIMEOUT", "retransmission timeout").replace(
+        "TIME-WAIT TIMEOUT", "2MSL timeout").replace("USER TIMEOUT", "user timeout")
+
+
 def ladder(steps: list[tuple[Step, Global]], start: Global | None = None) -> str:
+    """The ladder; with several incarnations, a delivered segment's note
+    names the sending incarnation (#k) and whether it came late."""
+    show_inc = any(g.ghost_a.inc > 1 or g.ghost_b.inc > 1 for _, g in steps)
     lines = []
     if start is not None:
         lines.append(f"{'':4}{str(start.a.state):<13}{'':{W}}{start.b.state}")
     for n, (st, g) in enumerate(steps, 1):
         a, b = str(g.a.state), str(g.b.state)
         # a delivered, lost or duplicated segment is drawn in the middle: the note need not repeat it
-        note = {"deliver": f"({st.side} receives it)", "lose": "(lost)", "dup": "(duplicated)"}.get(
-            st.kind, f"({st.side}: {st.what})")
+        # a segment's arrival, loss or copy is drawn in the middle: the note only names, when
+        # there are several incarnations, the sending one (#k) and whether it came late
+        inc = f"#{st.tag}{' late' if st.late else ''}" if st.tag and show_inc else ""
+        note = {"deliver": f"({inc})" if inc else "", "lose": f"(lost {inc})".replace(" )", ")"),
+                "dup": f"(duplicated {inc})".replace(" )", ")")}.get(st.kind, f"({st.side}: {_short(st.what)})")
         if st.kind == "deliver":
             toward = "AB" if st.side == "B" else "BA"
             lines.append(f"{n:>3}. {a:<13}{_mid(st.segment.brief(), toward, True)}{b:<13} {note}")
@@ -55,7 +66,7 @@ def ladder(steps: list[tuple[Step, Global]], start: Global | None = None) -> str
 def ladder_json(steps: list[tuple[Step, Global]]) -> list[dict]:
     out = []
     for st, g in steps:
-        out.append({"kind": st.kind, "side": st.side, "event": st.what,
+        out.append({"kind": st.kind, "side": st.side, "event": st.what, "incarnation": st.tag, "late": st.late,
                     "segment": st.segment._asdict() if st.segment else None,
                     "sent": [s._asdict() for s in st.sent], "rows": list(st.rows),
                     "A": g.a.state.value, "B": g.b.state.value,

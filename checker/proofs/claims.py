@@ -149,7 +149,8 @@ def environment_facts(v: dict, seg: dict | None = None, send_len=None) -> list:
 
 
 def step_claims(pre_state: State, pre: dict, kind: str, post_state: State, post: dict,
-                seg: dict | None = None, send_len=None, error: str | None = None) -> list[tuple[str, object]]:
+                seg: dict | None = None, send_len=None, error: str | None = None,
+                new_iss=None) -> list[tuple[str, object]]:
     """The claims about one event (ints or z3 terms): the invariant holds
     afterwards, and the ghost counters move as the event means (3.3.1, 3.4).
 
@@ -166,10 +167,16 @@ def step_claims(pre_state: State, pre: dict, kind: str, post_state: State, post:
       last data octet): SEG.SEQ + SYN + SEG.DATA = start + d. It never
       returns to 0.
     - IRS is the sequence number of the peer's SYN (3.3.1) and never
-      changes once known; ISS and RCV.WND never change.
+      changes once known; RCV.WND never changes; ISS changes only where a
+      TCB is created (CLOSED or LISTEN to SYN-SENT or SYN-RECEIVED), and
+      then to the ISN generator's choice NEW.ISS (3.4.1, MUST-8).
     """
     out = list(endpoint_invariant(post_state, post))
-    out.append(("ISS unchanged", eq(post["ISS"], pre["ISS"])))
+    creates = pre_state in RESET_STATES and post_state not in RESET_STATES
+    if creates and new_iss is not None:
+        out.append(("a new TCB takes the ISN generator's ISS (3.4.1)", eq(post["ISS"], new_iss)))
+    elif not creates:
+        out.append(("ISS unchanged", eq(post["ISS"], pre["ISS"])))
     out.append(("RCV.WND unchanged", eq(post["RCV.WND"], pre["RCV.WND"])))
     if post_state in RESET_STATES:
         return out

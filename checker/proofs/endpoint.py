@@ -14,7 +14,7 @@ from checker.proofs.symbolic import RESET_STATES, Branch, SymConfig, SymSegment,
 from checker.result import FAIL, CheckResult
 from model import expr as X
 from model.config import Config
-from model.events import Arrive, Send
+from model.events import Arrive, Open, Send
 from model.machine import Model
 from model.rows import SEGMENT
 from model.seq import eq
@@ -65,9 +65,11 @@ def symbolic_segment(cfg: SymConfig, prefix: str = "") -> SymSegment:
 
 def symbolic_event(kind: str, cfg: SymConfig, prefix: str = "") -> tuple[object, list]:
     """A symbolic event of `kind` and the environment's facts about it."""
-    if kind == SEGMENT:
+    if kind == SEGMENT:  # NEW.ISS free: a SYN in LISTEN may draw any ISS (3.4.1)
         seg = symbolic_segment(cfg, prefix)
-        return Arrive(seg), environment_facts(cfg.v, seg.env())[1:]
+        return Arrive(seg, z3.BitVec(prefix + "NEW.ISS", 32)), environment_facts(cfg.v, seg.env())[1:]
+    if kind == "OPEN-ACTIVE":
+        return Open(True, z3.BitVec(prefix + "NEW.ISS", 32)), []
     if kind == "SEND":
         n = z3.BitVec(prefix + "SEND.LEN", 32)
         return Send(n), environment_facts(cfg.v, None, n)[1:]
@@ -83,7 +85,7 @@ def event_kinds(model: Model, state: State) -> list[str]:
 def sym_claim_inputs(ev):
     seg = ev.segment.env() if isinstance(ev, Arrive) else None
     n = ev.length if isinstance(ev, Send) else None
-    return seg, n
+    return seg, n, getattr(ev, "iss", None)
 
 
 def _concrete_claim_inputs(ev):
@@ -91,13 +93,14 @@ def _concrete_claim_inputs(ev):
 
     seg = segment_env(ev.segment) if isinstance(ev, Arrive) else None
     n = ev.length if isinstance(ev, Send) else None
-    return seg, n
+    return seg, n, getattr(ev, "iss", None)
 
 
 def concrete_step_claims(cfg: Config, ev, out) -> list[tuple[str, bool]]:
     """`step_claims` on the concrete outcome of `model.step` (for replays)."""
-    seg, n = _concrete_claim_inputs(ev)
-    return step_claims(cfg.state, cfg.env(), ev.kind, out.config.state, out.config.env(), seg, n, out.error)
+    seg, n, new_iss = _concrete_claim_inputs(ev)
+    return step_claims(cfg.state, cfg.env(), ev.kind, out.config.state, out.config.env(), seg, n, out.error,
+                       cfg.iss if new_iss is None else new_iss)
 
 
 def unchanged(cfg: SymConfig, br: Branch):

@@ -87,18 +87,27 @@ def event_json(ev) -> dict:
     if isinstance(ev, Arrive):
         out["segment"] = ev.segment._asdict()
         out["text"] = "rcv " + hexbrief(ev.segment)
+    if getattr(ev, "iss", None) is not None:
+        out["iss"] = ev.iss
     return out
 
 
 def event_from_json(d: dict):
     seg = Segment(**d["segment"]) if d.get("segment") else None
-    return event_of_kind(d["kind"], d.get("length"), seg)
+    ev = event_of_kind(d["kind"], d.get("length"), seg)
+    if d.get("iss") is not None:
+        ev = Arrive(ev.segment, d["iss"]) if isinstance(ev, Arrive) else Open(ev.active, d["iss"])
+    return ev
 
 
 def concrete_event(ev, m):
+    iss = getattr(ev, "iss", None)
+    iss = None if iss is None else evaluate_in(m, bv(iss))
     if isinstance(ev, Arrive):
         seg = ev.segment
-        return Arrive(seg.concrete(m) if isinstance(seg, SymSegment) else seg)
+        return Arrive(seg.concrete(m) if isinstance(seg, SymSegment) else seg, iss)
+    if isinstance(ev, Open):
+        return Open(ev.active, iss)
     if isinstance(ev, Send):
         return Send(evaluate_in(m, bv(ev.length)))
     return ev

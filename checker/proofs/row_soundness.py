@@ -37,20 +37,21 @@ def prove_row_soundness(model: Model) -> CheckResult:
             ev, efacts = symbolic_event(kind, cfg)
             facts = facts + efacts
             ex = Executor(model, facts)
-            seg, n = sym_claim_inputs(ev)
+            seg, n, new_iss = sym_claim_inputs(ev)
+            new_iss = cfg.v["ISS"] if new_iss is None else new_iss
             for br in ex.step(cfg, ev):
                 if br.illegal:
                     continue
                 n_branches += 1
                 rows_seen.update(r.name for r in br.fired)
-                claims = step_claims(state, cfg.v, kind, br.config.state, br.config.v, seg, n, br.error)
+                claims = step_claims(state, cfg.v, kind, br.config.state, br.config.v, seg, n, br.error, new_iss)
                 m = witness(facts + br.cond, [neg(all_of(*[c for _, c in claims]))])
                 if m is None:
                     continue
                 label = next(lab for lab, c in claims if not holds_in(m, c))
 
-                def at(st, env, _s=state, _k=kind, _seg=seg, _n=n, _e=br.error):
-                    return step_claims(_s, cfg.v, _k, st, env, _seg, _n, _e)
+                def at(st, env, _s=state, _k=kind, _seg=seg, _n=n, _e=br.error, _i=new_iss):
+                    return step_claims(_s, cfg.v, _k, st, env, _seg, _n, _e, _i)
 
                 row = blame(m, br, at)
                 ccfg, cev = cfg.concrete(m), concrete_event(ev, m)

@@ -267,6 +267,7 @@ class Executor:
         """Every branch of `event` in `cfg` (mirrors `Model._step`)."""
         pc = list(pc or [])
         env = dict(cfg.v)
+        env["NEW.ISS"] = cfg.v["ISS"] if getattr(event, "iss", None) is None else bv(event.iss)
         seg0 = None
         if isinstance(event, Arrive):
             seg = event.segment

@@ -15,8 +15,8 @@ from model.state import State
 from model.table import ROWS as STANDARD
 
 ROWS = changed(STANDARD, "listen-syn@LISTEN", goto=State.ESTABLISHED,
-               set={"IRS": V("SEG.SEQ"), "RCV.NXT": add(V("SEG.SEQ"), 1),
-                    "SND.UNA": add(V("ISS"), 1), "SND.NXT": add(V("ISS"), 1),
+               set={"IRS": V("SEG.SEQ"), "RCV.NXT": add(V("SEG.SEQ"), 1), "ISS": V("NEW.ISS"),
+                    "SND.UNA": add(V("NEW.ISS"), 1), "SND.NXT": add(V("NEW.ISS"), 1),
                     "SND.WND": V("SEG.WND")},
                ref="variant: two-way handshake, LISTEN -> ESTABLISHED on SYN (not RFC 9293)")
 ROWS = changed(ROWS, "syn-sent-synack@SYN-SENT", emit=(),

@@ -181,7 +181,7 @@ def test_isn_agreement_catches_the_two_way_handshake(standard):
     assert r.status == FAIL
     kinds = [s["kind"] for s in r.counterexample["steps"]]
     assert "old-syn" in kinds
-    assert "ESTABLISHED with IRS=" in r.counterexample["why"]
+    assert "ESTABLISHED synchronized with an old duplicate SYN" in r.counterexample["why"]
 
 
 # --- graceful-close ---------------------------------------------------------------------------------------

@@ -229,7 +229,9 @@ def test_composed_highlights_a_counterexample(capsys):
     assert main(["diagram", "--view", "composed", "--model", "two_way_handshake"]) == 0
     dot = capsys.readouterr().out
     red = re.findall(r"n(\d+) -> n(\d+) \[[^\]]*#cf222e", dot)
-    assert {(int(u), int(v)) for u, v in red} == set(zip(path, path[1:]))
+    every = {e for f in doc["failed"] for e in zip(f["path"], f["path"][1:])}  # each failing check's path
+    assert set(zip(path, path[1:])) <= every
+    assert {(int(u), int(v)) for u, v in red} == every
 
 
 def test_composed_standard_has_nothing_red(capsys):
@@ -243,20 +245,21 @@ def test_composed_standard_has_nothing_red(capsys):
 
 def test_composed_uses_verify_defaults_and_draws_the_neighbourhood(capsys):
     """Negative: no_time_wait fails graceful-close under verify's defaults
-    (the lossy run; the old defaults of the view said "none"). Its graph of
-    about 18,000 states is drawn as the states near the counterexample path."""
+    (the reliable run with two OPENs per endpoint: an old RST resets the next
+    incarnation; the old defaults of the view said "none"). Its graph of
+    over 10,000 states is drawn as the states near the counterexample path."""
     args = ["diagram", "--view", "composed", "--model", "no_time_wait", "--no-abort"]
     assert main(args + ["--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    [fail] = doc["failed"]
-    assert fail["check"] == "graceful-close" and "loss" in doc["run"] and "data=1" in doc["run"]
+    [fail] = [f for f in doc["failed"] if f["check"] == "graceful-close"]
+    assert "opens=2" in doc["run"] and "data=1" in doc["run"]
     assert doc["states"] > 10_000 and 0 < doc["drawn"] <= 300 and doc["radius"] >= 1
     assert main(args + ["--max-nodes", "60"]) == 0
     dot = capsys.readouterr().out
     drawn = {int(n) for n in re.findall(r"^  n(\d+) \[", dot, re.M)}
     assert set(fail["path"]) <= drawn and len(drawn) <= 60
     m = re.search(r"drawn: the (\d+) within (\d+) steps of the counterexample path; "
-                  r"counterexamples in red: graceful-close", dot)
+                  r"counterexamples in red: [a-z-, ]*graceful-close", dot)
     assert m and int(m.group(1)) == len(drawn)
     assert main(args + ["--max-nodes", "5"]) == 2  # the path alone is longer
     err = capsys.readouterr().err

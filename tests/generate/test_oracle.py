@@ -97,7 +97,7 @@ def test_every_vector_replays_through_the_model(doc):
 
 def test_a_broken_model_fails_the_replay(doc):
     """Negative: a listener acknowledging SEG.SEQ instead of SEG.SEQ+1."""
-    broken = Model(changed(ROWS, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=V("ISS"), ack=SEG_SEQ)),
+    broken = Model(changed(ROWS, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=V("NEW.ISS"), ack=SEG_SEQ)),
                    "broken", "tests/generate/test_oracle.py")
     bad = {v["row"] for v in doc["vectors"] if model_mismatch(broken, v)}
     assert bad == {"listen-syn@LISTEN"}
@@ -191,7 +191,7 @@ def test_every_vector_replays_through_impl(doc):
 def test_impl_replay_catches_a_wrong_expectation(doc):
     """Negative: vectors whose expectations come from a broken table fail
     against impl/ (which is right), naming the row."""
-    broken = Model(changed(ROWS, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=V("ISS"), ack=SEG_SEQ)),
+    broken = Model(changed(ROWS, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=V("NEW.ISS"), ack=SEG_SEQ)),
                    "broken", "tests/generate/test_oracle.py")
     wrong = []
     for v in doc["vectors"]:

@@ -13,7 +13,7 @@ import pytest
 from scapy.layers.inet import IP, TCP
 from scapy.utils import rdpcap
 
-from checker.analysis.composed import check_isn_agreement, check_livelock
+from checker.analysis.composed import check_isn_agreement, check_graceful_close
 from checker.traces.conform import conform_file
 from checker.traces.options import ConformOptions
 from checker.analysis.explore import explore
@@ -39,10 +39,11 @@ ROWS = changed(STANDARD, "fin@FIN-WAIT-2", set={})
 @pytest.fixture(scope="module")
 def broken():
     """A broken table (the FIN is not counted, 3.3.1 SEG.LEN) and the
-    counterexample `verify` finds for it (no-livelock: the peer's FIN is
-    never acknowledged)."""
+    counterexample `verify` finds for it (graceful-close: the peer's FIN is
+    never acknowledged, so its retransmission meets CLOSED after TIME-WAIT
+    and is reset)."""
     model = Model(changed(ROWS, "fin@FIN-WAIT-2", set={}), "fin-not-counted", "tests")
-    res = check_livelock(explore(model, RELIABLE))
+    res = check_graceful_close(explore(model, RELIABLE))
     assert res.failed and res.counterexample["kind"] == "ladder"
     return model, res
 
@@ -80,12 +81,14 @@ def test_conform_finds_the_fault_of_the_variant_on_the_wire(broken, tmp_path):
     opts = ConformOptions(rcv_wnd=RELIABLE.rcv_wnd)
     # a run of the variant it came from ...
     assert all(c.status == "conformant" for c in conform_file(path, model, opts).connections)
-    # ... but not of the RFC 9293 table: the last segment acknowledges the FIN without counting it
+    # ... but not of the RFC 9293 table: the ACK sent on the FIN in FIN-WAIT-2 acknowledges it without
+    # counting it (frames are the ladder's sent segments, in order)
     (c,) = conform_file(path, load_model(None), opts).connections
     assert c.status == "violation"
-    last = sent_segments(res.counterexample["steps"])[-1][1]
-    assert c.violation.packet.frame == len(rdpcap(path)) and c.violation.segment.ack == last["ack"]
-    assert any(s.ack == (last["ack"] + 1) & 0xFFFFFFFF for s, _ in c.violation.expected)
+    frames = [(st["rows"], seg) for st in res.counterexample["steps"] for seg in st["sent"]]
+    frame, bad = next((i, seg) for i, (rows, seg) in enumerate(frames, 1) if "fin@FIN-WAIT-2" in rows)
+    assert c.violation.packet.frame == frame and c.violation.segment.ack == bad["ack"]
+    assert any(s.ack == (bad["ack"] + 1) & 0xFFFFFFFF for s, _ in c.violation.expected)
 
 
 def test_cli_conform_on_a_counterexample(broken, tmp_path):
@@ -136,4 +139,4 @@ def test_result_without_a_ladder_is_refused(tmp_path):
 def test_counterexample_filename(broken):
     _, res = broken
     name = counterexample_filename(res)
-    assert name.startswith("no-livelock_") and name.endswith(".pcap") and "/" not in name and " " not in name
+    assert name.startswith("graceful-close_") and name.endswith(".pcap") and "/" not in name and " " not in name

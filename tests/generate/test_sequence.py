@@ -299,8 +299,10 @@ def test_counterexample_view_json(capsys):
     assert main(["diagram", "--view", "counterexample", "--check", "graceful-close", "--model", "no_time_wait",
                  "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["check"] == "graceful-close" and doc["losses"] == 1 and doc["segments"] >= 9
-    assert doc["steps"][-1]["A"] == "CLOSED" and doc["steps"][-1]["segment"]["rst"]
+    # without TIME-WAIT, a RST of the first incarnation arrives late and resets the second
+    assert doc["check"] == "graceful-close" and doc["segments"] >= 9
+    last = doc["steps"][-1]
+    assert last[last["side"]] == "CLOSED" and last["segment"]["rst"] and "(of incarnation 1, late)" in last["event"]
 
 
 @needs_dot
@@ -315,6 +317,6 @@ def test_docs_picture_is_current(tmp_path):
         old = svg_parts(f.read())
     new = svg_parts(fresh.read_bytes())
     assert sorted(old["texts"]) == sorted(new["texts"])
-    assert len(old["segments"]) == len(new["segments"]) and len(old["lost"]) == len(new["lost"]) == 1
+    assert len(old["segments"]) == len(new["segments"]) and len(old["lost"]) == len(new["lost"]) == 0  # no loss: an old RST
     readme = open(os.path.join(ROOT, "README.md")).read()
     assert DOCS_PICTURE in readme and " ".join(DOCS_COMMAND) in readme

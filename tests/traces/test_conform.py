@@ -21,7 +21,7 @@ from checker.traces.conform import conform_file, conform_packets
 from checker.traces.engine import Engine
 from checker.traces.invariance import translation_invariant
 from checker.traces.options import TOLERANCES, ConformOptions
-from checker.analysis.explore import _Space, initial
+from checker.analysis.explore import _Space
 from checker.generate.ladder import ladder_json
 from checker.load import load_model
 from checker.analysis.options import Options
@@ -345,8 +345,7 @@ def _model_run(model: Model, opts: Options, data) -> list:
     """A random run of the closed two-endpoint system (channels FIFO, loss,
     no duplication: the capture assumptions), as captured packets."""
     sp = _Space(model, opts)
-    g0 = initial(opts)
-    c = (sp.cfg(g0.a), sp.cfg(g0.b), (), (), tuple(g0.budget_a), tuple(g0.budget_b), 0)
+    c = sp.start()
     steps = []
     for _ in range(data.draw(st.integers(2, 40), label="length")):
         succ = list(sp.successors(c))

@@ -6,8 +6,8 @@ Expected: `prove handshake` fails: the ACK of the SYN is not its ISN + 1.
 """
 
 from model.rows import Emit, changed
-from model.table import ISS, SEG_SEQ
+from model.table import NEW_ISS, SEG_SEQ
 from model.table import ROWS as STANDARD
 
-ROWS = changed(STANDARD, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=ISS, ack=SEG_SEQ),
+ROWS = changed(STANDARD, "listen-syn@LISTEN", emit=Emit("SYN,ACK", seq=NEW_ISS, ack=SEG_SEQ),
                ref="variant: SYN,ACK acknowledges the ISN itself (not RFC 9293)")
