@@ -12,7 +12,7 @@ import importlib
 import sys
 
 import checker
-from checker.cli.common import EXIT_OK, EXIT_USAGE, UsageError
+from checker.cli.common import EXIT_OK, EXIT_USAGE, UsageError, one_line_errors
 from model.machine import ModelError
 
 # The commands, in the order `--help` lists them; each is checker/cli/<module>.py.
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Machine-checked TCP connection management (RFC 9293). Every command reads the "
                     "one transition table in model/table.py (or a variant of it).",
         epilog="Exit status: 0 all checks hold, 1 a property fails, 2 usage error or malformed model.")
+    one_line_errors(top, "python -m checker")
     top.add_argument("--version", action="version", version=f"tcpcheck {checker.__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:

@@ -9,6 +9,7 @@ from checker.analysis.options import Options
 from checker.load import variant_names
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_CHECKED = 3  # nothing failed, but something asked for was not checked
 
 
 class UsageError(Exception):
@@ -22,6 +23,19 @@ def add_command(subparsers, name: str, doc: str, help: str, epilog: str | None =
     if text.startswith("`python -m checker"):  # the module docstring names the command: --help need not
         text = text.split("`: ", 1)[-1]
     return subparsers.add_parser(name, help=help, description=text, epilog=epilog)
+
+
+def one_line_errors(parser: argparse.ArgumentParser, prog: str) -> argparse.ArgumentParser:
+    """A bad option value is one line on stderr (`error: PROG: ...`), exit 2,
+    instead of argparse's usage block."""
+    import sys
+
+    def error(message: str):
+        print(f"error: {prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+    parser.error = error
+    return parser
 
 
 def int_arg(text: str) -> int:

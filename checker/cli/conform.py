@@ -1,30 +1,39 @@
-"""`python -m checker conform`: Split a capture (pcap or pcapng; IPv4 and IPv6)
-into connections by 4-tuple and check each against the table: for each
-endpoint, the set of configurations consistent with the segments so far is
-kept, with user calls, timeouts and the arrival of the peer's segments (which
-may cross, arrive late or be lost after the capture point) as invisible steps.
-A segment no configuration can send is a violation: the report names its
-frame, the configurations the model allowed and what they could have sent
-instead."""
+"""`python -m checker conform`: Split a capture (pcap or pcapng; IPv4 and IPv6;
+a file, several, or standard input "-"; plain or compressed) into connections
+by 4-tuple and check each against the table: for each endpoint, the set of
+configurations consistent with the segments so far is kept, with user calls,
+timeouts and the arrival of the peer's segments (which may cross, arrive late
+or be lost after the capture point) as invisible steps. A segment no
+configuration can send is a violation: the report names its frame, the
+endpoint, the configurations the model allowed and what they could have sent
+instead. Each connection ends as conformant, violation, or not checked (with
+the reason: a cap reached, a frame that could not be read)."""
 
 from __future__ import annotations
 
 import json
 import sys
 
-from checker.cli.common import add_command
-from checker.traces.capture import CaptureError, read
-from checker.traces.conform import Report, conform_capture
+from checker.cli.common import add_command, one_line_errors
+from checker.traces.capture import CaptureError
+from checker.traces.conform import conform_file
 from checker.traces.options import DEFAULT_RCV_WND, TOLERANCES, ConformOptions
+from checker.traces.results import CONFORMS, NOT_CHECKED, VIOLATION, Report
+
+EXIT_TEXT = ("Exit status: 0 every connection was checked and conforms; 1 a violation; 2 a usage "
+             "error or an unreadable file (the other files are still checked); 3 no violation, but "
+             "something was not checked (a connection, or frames that belong to none).")
 
 
 def register(subparsers) -> None:
     p = add_command(subparsers, "conform", __doc__,
                     help="check the TCP connections of a pcap/pcapng capture against the table",
-                    epilog="Tolerances (RFC-conformant behaviours the table abstracts away; all on unless --strict): "
-               + "; ".join(f"{k}: {v}" for k, v in TOLERANCES.items())
-               + ". Exit status: 0 every connection conforms, 1 a violation, 2 unreadable input.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="capture files (pcap or pcapng, may be gzipped)")
+                    epilog="Tolerances (RFC-conformant behaviours the table abstracts away; all on unless "
+                           "--strict): " + "; ".join(f"{k}: {v}" for k, v in TOLERANCES.items())
+                           + ". " + EXIT_TEXT)
+    one_line_errors(p, "conform")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="capture files (pcap or pcapng, may be gzip/bzip2/xz-compressed); - for standard input")
     p.add_argument("--model", metavar="PATH_OR_MODULE", default=None,
                    help="a variant of the table (a .py file, a module, or a shipped variant's name); "
                         "default: the RFC 9293 table")
@@ -38,67 +47,112 @@ def register(subparsers) -> None:
                    help="take a packet byte for byte identical to the previous one of its direction as "
                         "the same transmission recorded twice (captures on 'any')")
     p.add_argument("--max-configs", type=int, default=50_000, metavar="N",
-                   help="give up on a connection (inconclusive) beyond N configurations of one endpoint")
+                   help="stop judging a connection (not checked) beyond N configurations of one endpoint")
     p.add_argument("--json", action="store_true", help="one JSON document instead of text")
     p.add_argument("--quiet", "-q", action="store_true", help="print violations and the verdict only")
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from checker.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError
-    from checker.load import load_model
+def options(args) -> ConformOptions:
+    from checker.cli.common import UsageError
 
     if not 1 <= args.rcv_wnd <= 1 << 30:
         raise UsageError(f"--rcv-wnd must be 1..2^30, got {args.rcv_wnd}")
     if args.max_configs < 1:
         raise UsageError(f"--max-configs must be positive, got {args.max_configs}")
-    model = load_model(args.model)
     tol = frozenset() if args.strict else frozenset(TOLERANCES) - set(args.without)
-    opts = ConformOptions(rcv_wnd=args.rcv_wnd, tolerances=tol, max_configs=args.max_configs,
+    return ConformOptions(rcv_wnd=args.rcv_wnd, tolerances=tol, max_configs=args.max_configs,
                           merge_duplicates=args.merge_duplicates)
+
+
+def run(args) -> int:
+    from checker.cli.common import EXIT_FAIL, EXIT_NOT_CHECKED, EXIT_OK, EXIT_USAGE, UsageError
+    from checker.load import load_model
+
+    opts = options(args)
+    if args.files.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    model = load_model(args.model)
     reports: list[Report] = []
+    errors: list[str] = []
     for path in args.files:
         try:
-            cap = read(path)
+            rep = conform_file(path, model, opts)
         except CaptureError as err:
+            errors.append(str(err))
             print(f"error: {err}", file=sys.stderr)
-            return EXIT_USAGE
-        rep = conform_capture(cap, model, opts)
+            continue
         reports.append(rep)
+        if rep.error:
+            errors.append(rep.error)
+            print(f"error: {rep.error}", file=sys.stderr)
         if not args.json:
             print_report(rep, model, args.quiet)
-    ok = all(r.ok for r in reports)
+    conns = [c for r in reports for c in r.connections]
+    bad = sum(c.status == VIOLATION for c in conns)
+    unsure = sum(c.status == NOT_CHECKED for c in conns)
+    stray = sum(len(r.unattributed) for r in reports)
+    if bad:
+        code = EXIT_FAIL
+    elif errors:
+        code = EXIT_USAGE
+    elif unsure or stray:
+        code = EXIT_NOT_CHECKED
+    else:
+        code = EXIT_OK
     if args.json:
         json.dump({"model": {"name": model.name, "source": model.source},
-                   "tolerances": sorted(tol), "ok": ok, "files": [r.as_json() for r in reports]},
-                  sys.stdout, indent=1)
+                   "tolerances": sorted(opts.tolerances), "exit_status": code, "ok": not bad,
+                   "complete": not (errors or unsure or stray),
+                   "counts": {"connections": len(conns), "conformant": len(conns) - bad - unsure,
+                              "violation": bad, "not_checked": unsure},
+                   "errors": errors, "files": [r.as_json() for r in reports]}, sys.stdout, indent=1)
         print()
-    else:
-        conns = [c for r in reports for c in r.connections]
-        bad = [c for c in conns if c.status == "violation"]
-        unsure = [c for c in conns if c.status == "inconclusive"]
-        segs = sum(r.segments for r in reports)
-        secs = sum(r.seconds for r in reports)
-        rate = f", {segs / secs:,.0f} segments/s" if secs > 0 and segs else ""
-        tail = f", {len(unsure)} inconclusive" if unsure else ""
-        if bad:
-            print(f"verdict: {len(bad)} of {len(conns)} connections violate the model{tail} "
-                  f"({segs} segments in {secs:.2f}s{rate})")
-        else:
-            print(f"verdict: all {len(conns)} connections conform{tail} "
-                  f"({segs} segments in {secs:.2f}s{rate})")
-    return EXIT_OK if ok else EXIT_FAIL
+    elif reports:
+        print(verdict_line(reports, conns, bad, unsure, stray, len(errors)))
+    return code
+
+
+def verdict_line(reports, conns, bad, unsure, stray, errors) -> str:
+    segs = sum(r.segments for r in reports)
+    secs = sum(r.seconds for r in reports)
+    rate = f", {segs / secs:,.0f} segments/s" if secs > 0 and segs else ""
+    tail = f" ({segs} segments in {secs:.2f}s{rate})"
+    extra = []
+    if stray:
+        extra.append(f"{stray} unreadable frames of no known connection")
+    if errors:
+        extra.append(f"{errors} file{'s' if errors > 1 else ''} not read to the end")
+    more = ("; " + "; ".join(extra)) if extra else ""
+    n = len(conns)
+    if not bad and not unsure:
+        return f"verdict: all {n} connections conform{more}{tail}"
+    parts = [f"{n - bad - unsure} conform"]
+    if bad:
+        parts.append(f"{bad} violate the model")
+    if unsure:
+        parts.append(f"{unsure} not checked")
+    return f"verdict: {n} connection{'' if n == 1 else 's'}: {', '.join(parts)}{more}{tail}"
 
 
 def print_report(rep: Report, model, quiet: bool = False, out=None) -> None:
     out = out or sys.stdout
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(rep.skipped.items()))
     n = len(rep.connections)
+    extra = []
+    if rep.reassembled:
+        extra.append(f"{rep.reassembled} datagrams reassembled from fragments")
+    if rep.checksums.get("bad"):
+        extra.append(f"{rep.checksums['bad']} bad TCP checksums (dropped by the receiver)")
     print(f"conform: {rep.path}: {rep.packets} packets, {rep.segments} TCP segments, "
           f"{n} connection{'' if n == 1 else 's'}; model {model.name} ({model.source})"
-          + (f"; skipped: {skipped}" if skipped else ""), file=out)
+          + (f"; skipped: {skipped}" if skipped else "") + "".join(f"; {e}" for e in extra), file=out)
+    for b in rep.problems[:20]:
+        print(f"  frame {b.frame}: {b.reason}", file=out)
+    if rep.bad_frames > 20:
+        print(f"  ... and {rep.bad_frames - 20} more unreadable frames", file=out)
     for c in rep.connections:
-        if quiet and c.status != "violation":
+        if quiet and c.status == CONFORMS:
             continue
         notes = []
         if c.incarnations > 1:
@@ -107,30 +161,33 @@ def print_report(rep: Report, model, quiet: bool = False, out=None) -> None:
             notes.append("capture starts mid-connection")
         if c.duplicates:
             notes.append(f"{c.duplicates} duplicate packets merged")
+        if c.bad_checksums:
+            notes.append(f"{c.bad_checksums} bad checksums, judged as never received")
         if c.tolerances:
             notes.append("tolerated: " + ", ".join(f"{k} x{v}" for k, v in sorted(c.tolerances.items())))
+        tail = f" ({'; '.join(notes)})" if notes else ""
         head = f"  {c.name}  frames {c.frames[0]}-{c.frames[1]}, {c.segments} segments: "
-        if c.status == "conformant":
-            print(head + "conformant" + (f" ({'; '.join(notes)})" if notes else ""), file=out)
-        elif c.status == "inconclusive":
-            print(head + f"inconclusive: {c.reason}", file=out)
+        if c.status == CONFORMS:
+            print(head + "conformant" + tail, file=out)
+        elif c.status == NOT_CHECKED:
+            print(head + f"not checked: {c.reason}" + tail, file=out)
         else:
-            v = c.violation
-            print(head + f"VIOLATION at frame {v.packet.frame}" + (f" ({'; '.join(notes)})" if notes else ""),
-                  file=out)
+            print(head + f"VIOLATION at frame {c.violation.packet.frame}" + tail, file=out)
+        for v in c.violations:
             print(format_violation(v, c), file=out)
 
 
 def format_violation(v, c) -> str:
     x, y = v.sender, "B" if v.sender == "A" else "A"
     p = v.packet
-    lines = [f"    frame {p.frame} (segment {v.index} of the connection), {x} -> {y}: "
+    lines = [f"    frame {p.frame} (segment {v.index} of the connection), {x} {v.endpoint} -> {y}: "
              f"{v.segment.brief()}  [{p.flag_names()}]",
              f"    no run of the table sends it. Just before, {x} could be in:"]
     lines += _capped([f"      {_text(cfg)}" for cfg in v.allowed], 8)
     if v.expected:
-        lines.append("    and could have sent instead:")
-        lines += _capped([f"      {s.brief():<50} {how}" for s, how in v.expected], 12)
+        lines.append("    and could have sent instead (rows that fire):")
+        lines += _capped([f"      {s.brief():<50} {how}  [{', '.join(rows)}]" for s, how, rows in v.expected],
+                         12)
     else:
         lines.append("    and could have sent nothing at all.")
     if v.pending:
@@ -142,7 +199,7 @@ def format_violation(v, c) -> str:
 
 
 def _text(cfg) -> str:
-    from checker.traces.conform import cfg_text
+    from checker.traces.results import cfg_text
 
     return cfg_text(cfg)
 

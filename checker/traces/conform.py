@@ -147,17 +147,19 @@ from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from checker.traces.capture import ACK, FIN, RST, SYN, Capture, Packet, endpoint_text
+from checker.traces.capture import ACK, FIN, RST, SYN, BadFrame, Capture, CaptureError, Packet, stream
 from checker.traces.endpoints import Elements, Side
 from checker.traces.engine import Engine
 from checker.traces.options import ConformOptions, Inconclusive, S
-from model.config import Config
+from checker.traces.results import CONFORMS, NOT_CHECKED, VIOLATION, ConnectionResult, Report, Violation
 from model.events import Arrive, Segment, Send
 from model.machine import Model
 
-# --- connections ---------------------------------------------------------------------
+__all__ = ["Connection", "conform_packets", "conform_capture", "conform_file", "to_segment",
+           "CONFORMS", "VIOLATION", "NOT_CHECKED", "Report", "ConnectionResult", "Violation"]
+
 
 def to_segment(p: Packet, wnd: int) -> Segment:
     f = p.flags
@@ -166,65 +168,9 @@ def to_segment(p: Packet, wnd: int) -> Segment:
                    fin=bool(f & FIN), rst=bool(f & RST), data=p.data, wnd=0 if f & RST else wnd)
 
 
-@dataclass
-class Violation:
-    index: int  # 1-based position in the connection
-    packet: Packet
-    sender: str  # "A" or "B"
-    segment: Segment
-    allowed: list  # configurations of the sender just before
-    pending: list  # (frame, segment) the sender might still receive
-    expected: list  # (segment, how) it could have sent
-    note: str = ""
-
-    def as_json(self) -> dict:
-        p = self.packet
-        return {"frame": p.frame, "index": self.index, "time": p.time, "sender": self.sender,
-                "from": endpoint_text(p.src, p.sport), "to": endpoint_text(p.dst, p.dport),
-                "flags": p.flag_names(), "segment": self.segment.brief(),
-                "allowed": [cfg_text(c) for c in self.allowed],
-                "pending": [{"frame": f, "segment": s.brief()} for f, s in self.pending],
-                "expected": [{"segment": s.brief(), "by": how} for s, how in self.expected],
-                "note": self.note}
-
-
-def cfg_text(c: Config) -> str:
-    """A configuration as the report prints it (ISS and IRS only where a
-    rule still reads them: SYN-SENT, SYN-RECEIVED)."""
-    if c.state in (S.CLOSED, S.LISTEN):
-        return str(c.state)
-    head = f"{c.state} "
-    if c.state in (S.SYN_SENT, S.SYN_RECEIVED):
-        head += f"ISS={c.iss} IRS={c.irs} "
-    return head + f"SND.UNA={c.snd_una} SND.NXT={c.snd_nxt} RCV.NXT={c.rcv_nxt}"
-
-
-@dataclass
-class ConnectionResult:
-    a: tuple  # (address, port) of the endpoint that sent the first segment
-    b: tuple
-    segments: int = 0
-    frames: tuple = (0, 0)  # first and last frame
-    status: str = "conformant"  # conformant | violation | inconclusive
-    violation: Violation | None = None
-    reason: str = ""
-    tolerances: dict = field(default_factory=dict)
-    incarnations: int = 0
-    mid_connection: bool = False
-    duplicates: int = 0
-    configs: dict = field(default_factory=dict)  # side -> size of its final set
-
-    @property
-    def name(self) -> str:
-        return f"{endpoint_text(*self.a)} -> {endpoint_text(*self.b)}"
-
-    def as_json(self) -> dict:
-        return {"a": endpoint_text(*self.a), "b": endpoint_text(*self.b), "segments": self.segments,
-                "frames": list(self.frames), "status": self.status, "reason": self.reason,
-                "incarnations": self.incarnations, "mid_connection": self.mid_connection,
-                "duplicates_ignored": self.duplicates, "tolerances": self.tolerances,
-                "final_configurations": self.configs,
-                "violation": self.violation.as_json() if self.violation else None}
+def _key(p) -> tuple:
+    a, b = (p.source, p.destination) if isinstance(p, Packet) else p.endpoints
+    return (a, b) if a <= b else (b, a)
 
 
 class Connection:
@@ -262,27 +208,38 @@ class Connection:
         if o.syn and not o.ackf:
             self._syns.add((x, o.seq))
         side = self.sides[x]
+        r.judged[x] = r.judged.get(x, 0) + 1
         try:
             ok, used, clo = side.sends(o, prev is not None and prev.window != p.window)
         except Inconclusive as err:
-            r.status, r.reason, self.done = "inconclusive", f"at frame {p.frame}: {err}", True
+            r.reason = f"at frame {p.frame}: {err} (--max-configs)"
+            self.done = True
             return
         for k, v in used.items():
             r.tolerances[k] = r.tolerances.get(k, 0) + v
         if not ok:
-            r.status, self.done = "violation", True
-            r.violation = self._violation(p, x, o, side, clo)
+            v = self._violation(p, x, o, side, clo)
             if twin:
-                r.violation.note = (f"byte for byte identical to frame {prev.frame}: if the capture "
-                                    f"recorded packets twice, try --merge-duplicates")
+                v.note = (f"byte for byte identical to frame {prev.frame}: if the capture "
+                          f"recorded packets twice, try --merge-duplicates")
+            r.violations.append(v)
+            self.done = True
+            return
+        if p.bad_checksum:
+            r.bad_checksums += 1  # sent, as judged; never received (RFC 9293 3.1: the receiver drops it)
             return
         (self.to_b if x == "A" else self.to_a).append(Arrive(o))
         self.frames[x].append(p.frame)
+
+    def unreadable(self, b: BadFrame) -> None:
+        self.result.unreadable.append(b)
+        self.result.frames = (self.result.frames[0], b.frame)
 
     def finish(self) -> ConnectionResult:
         r = self.result
         r.incarnations = len(self._syns)
         r.configs = {k: len(s.elems) for k, s in self.sides.items()}
+        r.settle()
         return r
 
     def _violation(self, p: Packet, x: str, o: Segment, side: Side, clo: Elements) -> Violation:
@@ -291,7 +248,7 @@ class Connection:
         collect: list = []
         side.explain(o, clo, collect)
         expected, seen = [], set()
-        for m, label, c in collect:
+        for m, label, c, fired in collect:
             if isinstance(label, int):
                 how = f"on receiving frame {peer_frames[label]}"
             elif isinstance(label, tuple) and label[0] == "late":
@@ -307,41 +264,19 @@ class Connection:
             key = (m, how)
             if key not in seen:
                 seen.add(key)
-                expected.append((m, how))
+                expected.append((m, how, tuple(dict.fromkeys(row.name for row in fired))))
         lo = min((i for _, i in clo.items()), default=len(side.inbox))
         pending = [(peer_frames[j], side.inbox[j].segment) for j in range(lo, len(side.inbox))]
         allowed = sorted(set(clo.configs()), key=lambda c: (list(S).index(c.state), c))
-        return Violation(self.result.segments, p, x, o, allowed, pending, expected)
+        return Violation(self.result.segments, p, x, o, allowed, pending, expected,
+                         endpoint=self.result.endpoint(x))
 
 
-@dataclass
-class Report:
-    path: str
-    model: str
-    packets: int
-    segments: int
-    connections: list[ConnectionResult]
-    skipped: dict
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return not any(c.status == "violation" for c in self.connections)
-
-    def as_json(self) -> dict:
-        return {"file": self.path, "model": self.model, "packets": self.packets,
-                "tcp_segments": self.segments, "skipped": self.skipped, "seconds": round(self.seconds, 4),
-                "segments_per_second": round(self.segments / self.seconds) if self.seconds else None,
-                "ok": self.ok,
-                "conformant": sum(c.status == "conformant" for c in self.connections),
-                "violations": sum(c.status == "violation" for c in self.connections),
-                "inconclusive": sum(c.status == "inconclusive" for c in self.connections),
-                "connections": [c.as_json() for c in self.connections]}
-
-
-def conform_packets(packets: list[Packet], model: Model, opts: ConformOptions | None = None,
-                    engine: Engine | None = None) -> list[ConnectionResult]:
-    """Split the segments into connections by 4-tuple and check each."""
+def conform_packets(items: Iterable, model: Model, opts: ConformOptions | None = None,
+                    engine: Engine | None = None, unattributed: list | None = None) -> list[ConnectionResult]:
+    """Split the segments into connections by 4-tuple and check each. `items`
+    may hold BadFrames too: each goes to its connection (or, when its ports
+    are unknown, to `unattributed`)."""
     opts = opts or ConformOptions()
     engine = engine or Engine(model, opts)
     conns: dict = {}
@@ -351,8 +286,15 @@ def conform_packets(packets: list[Packet], model: Model, opts: ConformOptions | 
     was = gc.isenabled()
     gc.disable()
     try:
-        for p in packets:
-            key = (p.source, p.destination) if p.source <= p.destination else (p.destination, p.source)
+        for p in items:
+            if type(p) is BadFrame:
+                c = conns.get(_key(p)) if p.endpoints else None
+                if c is not None:
+                    c.unreadable(p)
+                elif unattributed is not None:
+                    unattributed.append(p)
+                continue
+            key = _key(p)
             c = conns.get(key)
             if c is None:
                 c = conns[key] = Connection(engine, p)
@@ -365,15 +307,40 @@ def conform_packets(packets: list[Packet], model: Model, opts: ConformOptions | 
 
 
 def conform_capture(cap: Capture, model: Model, opts: ConformOptions | None = None) -> Report:
+    """Check a capture already read into memory (`capture.read`)."""
     t0 = time.perf_counter()
-    results = conform_packets(cap.packets, model, opts)
-    return Report(cap.path, model.name, cap.frames, len(cap.packets), results, dict(cap.skipped),
-                  time.perf_counter() - t0)
+    unattributed: list = []
+    items = sorted(cap.packets + cap.problems, key=lambda p: p.frame) if cap.problems else cap.packets
+    results = conform_packets(items, model, opts, unattributed=unattributed)
+    return _report(cap, model, results, unattributed, time.perf_counter() - t0)
+
+
+def _report(cap: Capture, model: Model, results, unattributed, seconds) -> Report:
+    return Report(cap.path, model.name, cap.frames, cap.segments, results, dict(cap.skipped), seconds,
+                  checksums=dict(cap.checksums), problems=list(cap.problems), bad_frames=cap.bad_frames,
+                  unattributed=unattributed, reassembled=cap.reassembled, error=cap.error)
 
 
 def conform_file(path: str, model: Model, opts: ConformOptions | None = None) -> Report:
-    """Read a pcap/pcapng file (`checker.traces.capture.read`, which raises
-    CaptureError on unreadable input) and check every connection in it."""
-    from checker.traces.capture import read
+    """Read a capture file (or "-") as a stream and check every connection in
+    it. A file that holds no frame at all raises CaptureError; one that
+    breaks part way is judged up to the break (Report.error says where)."""
+    cap = Capture(path if path != "-" else "standard input")
+    unattributed: list = []
+    t0 = time.perf_counter()
 
-    return conform_capture(read(path), model, opts)
+    def items():
+        try:
+            yield from stream(path, cap)
+        except CaptureError as err:
+            if not cap.frames:
+                raise
+            cap.error = str(err)
+
+    results = conform_packets(items(), model, opts, unattributed=unattributed)
+    if cap.error:
+        for r in results:
+            if r.status == CONFORMS:
+                r.status = NOT_CHECKED
+                r.reason = f"the file breaks after frame {cap.frames}: the rest was not read"
+    return _report(cap, model, results, unattributed, time.perf_counter() - t0)

@@ -260,7 +260,7 @@ class Side:
                     continue
                 for m in r.sent:
                     if collect is not None:
-                        collect.append((m, ev, c))
+                        collect.append((m, ev, c, r.fired))
                         continue
                     how = self.relate(o, m, c, ev)
                     if how is not None:
@@ -292,7 +292,7 @@ class Side:
             for r, g2, q2, i2, label in self.moves(c, g, q, i):
                 for m in r.sent:
                     if collect is not None:
-                        collect.append((m, label, c))
+                        collect.append((m, label, c, r.fired))
                         continue
                     if self.relate(o, m, c, None) == "exact":
                         found(r.config, g2, q2, i2, "ooo-queue" if type(label) is tuple

@@ -85,7 +85,7 @@ def test_conform_finds_the_fault_of_the_variant_on_the_wire(broken, tmp_path):
     assert c.status == "violation"
     last = sent_segments(res.counterexample["steps"])[-1][1]
     assert c.violation.packet.frame == len(rdpcap(path)) and c.violation.segment.ack == last["ack"]
-    assert any(s.ack == (last["ack"] + 1) & 0xFFFFFFFF for s, _ in c.violation.expected)
+    assert any(s.ack == (last["ack"] + 1) & 0xFFFFFFFF for s, _, _ in c.violation.expected)
 
 
 def test_cli_conform_on_a_counterexample(broken, tmp_path):

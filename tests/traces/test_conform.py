@@ -93,7 +93,7 @@ def test_strict_mode_shows_where_the_table_and_linux_differ(standard):
     c = one(sample("abort.pcap"), standard, STRICT)
     assert c.status == "violation" and c.violation.packet.frame == 8
     assert c.violation.packet.flag_names() == "RST,ACK"
-    assert any(how.startswith("ABORT") and s.rst and not s.ackf for s, how in c.violation.expected)
+    assert any(how.startswith("ABORT") and s.rst and not s.ackf for s, how, _ in c.violation.expected)
     # the other captures need no tolerance at all
     for name in ("client_close.pcap", "server_close_v6.pcapng", "refused.pcap", "half_close.pcap",
                  "reuse_time_wait.pcap"):
@@ -239,7 +239,7 @@ def test_ack_off_by_one_is_named(standard, tmp_path, delta):
     assert v.segment.ack == (right + delta) & 0xFFFFFFFF
     # the report says what A could have acknowledged: the octets of frame 6
     assert any(s.ack == right and not s.data and how.startswith("on receiving frame 6")
-               for s, how in v.expected)
+               for s, how, _ in v.expected)
 
 
 def test_ack_off_by_one_ipv6_pcapng(standard, tmp_path):
@@ -253,7 +253,7 @@ def test_fin_not_counted_is_named(standard, tmp_path):
     v = _violation(out, standard, 10)
     fin = capedit.tcp_fields(capedit.load(sample("client_close.pcap"))[8])
     assert v.segment.ack == fin["seq"]
-    assert any(s.ack == (fin["seq"] + 1) & 0xFFFFFFFF for s, _ in v.expected)  # SEG.LEN counts the FIN
+    assert any(s.ack == (fin["seq"] + 1) & 0xFFFFFFFF for s, _, _ in v.expected)  # SEG.LEN counts the FIN
 
 
 def test_a_fin_that_may_cross_is_not_a_violation(standard, tmp_path):
@@ -270,14 +270,14 @@ def test_rst_with_a_wrong_seq_is_named(standard, tmp_path):
     out = capedit.edit(sample("abort.pcap"), str(tmp_path / "rst.pcap"), 8, seq=+1)
     v = _violation(out, standard, 8)
     right = capedit.tcp_fields(capedit.load(sample("abort.pcap"))[7])["seq"]
-    assert any(how.startswith("ABORT") and s.rst and s.seq == right for s, how in v.expected)
+    assert any(how.startswith("ABORT") and s.rst and s.seq == right for s, how, _ in v.expected)
 
 
 def test_rst_to_closed_port_with_a_wrong_ack_is_named(standard, tmp_path):
     # 3.10.7.1: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; the second incarnation stays fine
     out = capedit.edit(sample("refused.pcap"), str(tmp_path / "refused.pcap"), 2, ack=+1)
     v = _violation(out, standard, 2)
-    assert v.sender == "B" and any(s.rst and s.ackf for s, _ in v.expected)
+    assert v.sender == "B" and any(s.rst and s.ackf for s, _, _ in v.expected)
 
 
 def test_segment_after_abort_is_named(standard, tmp_path):
