@@ -29,7 +29,7 @@ Unreadable files raise `CaptureError` (from pcapfile) with one line.
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 import struct
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -117,6 +117,7 @@ class Capture:
     error: str | None = None  # a CaptureError met part way: what was read before it is judged
     _frags: OrderedDict = field(default_factory=OrderedDict)
     _out: list = field(default_factory=list)  # BadFrames not yet handed out
+    _names: dict = field(default_factory=dict)  # address bytes -> text
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -188,6 +189,16 @@ def _tcp_options(raw: bytes) -> tuple:
             out.append((f"opt{kind}", len(body)))
         i += ln
     return tuple(out)
+
+
+def _addr(cap: Capture, family: int, raw: bytes) -> str:
+    """An address as text (RFC 5952 for IPv6), each one made once."""
+    text = cap._names.get(raw)
+    if text is None:
+        if len(cap._names) > 100_000:
+            cap._names.clear()
+        text = cap._names[raw] = socket.inet_ntop(family, raw)
+    return text
 
 
 def _fold(s: int) -> int:
@@ -329,8 +340,8 @@ def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture,
         if ihl < 20:
             cap.bad(frame, ts, f"IPv4 header length {ihl} bytes (IHL {ihl // 4}), fewer than 20")
             return None
-        src = ipaddress.IPv4Address(buf[off + 12:off + 16]).compressed
-        dst = ipaddress.IPv4Address(buf[off + 16:off + 20]).compressed
+        src = _addr(cap, socket.AF_INET, buf[off + 12:off + 16])
+        dst = _addr(cap, socket.AF_INET, buf[off + 16:off + 20])
         if total == 0:  # a TSO super-packet recorded before segmentation: what was captured
             total = on_wire
             real = False
@@ -368,8 +379,8 @@ def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture,
             return None
         plen = struct.unpack_from("!H", buf, off + 4)[0]
         nxt = buf[off + 6]
-        src = ipaddress.IPv6Address(buf[off + 8:off + 24]).compressed
-        dst = ipaddress.IPv6Address(buf[off + 24:off + 40]).compressed
+        src = _addr(cap, socket.AF_INET6, buf[off + 8:off + 24])
+        dst = _addr(cap, socket.AF_INET6, buf[off + 24:off + 40])
         real = plen != 0  # 0: a jumbogram, or a super-packet before segmentation
         ip_end = off + 40 + plen if real else wirelen
         if ip_end > wirelen:

@@ -4,11 +4,31 @@ deliveries), filtered by each segment the endpoint is seen to send."""
 
 from __future__ import annotations
 
+from checker.traces import memo
 from checker.traces.engine import Engine
 from checker.traces.options import FIN_PENDING, RECEIVING, REXMIT, SYNC, UNA_STATES, UNKNOWN, Inconclusive, S
 from model.config import Config
 from model.events import Abort, Close, Open, Segment, Send
-from model.seq import MASK, add, le, lt, sub
+from model.seq import HALF, MASK
+
+
+# The wrap-aware comparisons of model.seq (RFC 9293 3.4), on ints only: the
+# search runs them millions of times, and the general ones also build
+# expressions and z3 terms.
+def add(a: int, b: int) -> int:
+    return (a + b) & MASK
+
+
+def sub(a: int, b: int) -> int:
+    return (a - b) & MASK
+
+
+def lt(a: int, b: int) -> bool:
+    return ((a - b) & MASK) >= HALF
+
+
+def le(a: int, b: int) -> bool:
+    return a == b or ((a - b) & MASK) >= HALF
 
 
 def _dist(c: Config) -> int:
@@ -88,12 +108,30 @@ class Side:
     def __init__(self, name: str, engine: Engine, inbox: list, wildcard: bool):
         self.name, self.engine, self.inbox = name, engine, inbox
         self.wildcard = wildcard
+        self.cut = 0  # configurations dropped by the --keep beam since the side was placed
         self._moves: dict = {}
-        self.elems = Elements(engine.fast)
+        self.norm = None  # (shape, own base, peer base, queue base) while the configurations are not built
+        self._elems = Elements(engine.fast)
         if not wildcard:
             w = engine.opts.rcv_wnd
             self.elems.add(Config(S.CLOSED, False, UNKNOWN, 0, 0, 0, 0, 0, w), (), (), 0)
             self.elems.add(Config(S.LISTEN, True, UNKNOWN, 0, 0, 0, 0, 0, w), (), (), 0)
+
+    @property
+    def elems(self) -> Elements:
+        """The configurations (built from the shape state if that is what is kept)."""
+        if self._elems is None:
+            self._elems = self.fresh()
+            memo.materialize(*self.norm, self._elems)
+            self.norm = None
+        return self._elems
+
+    @elems.setter
+    def elems(self, value: Elements) -> None:
+        self._elems, self.norm = value, None
+
+    def fresh(self) -> Elements:
+        return Elements(self.engine.fast)
 
     # -- the front of the queue ---------------------------------------------------
     def trim(self, c: Config, g: tuple, i: int) -> tuple[tuple, int]:
@@ -168,17 +206,21 @@ class Side:
             if r is not None and r.config != c:
                 yield r, g, tuple(x for x in q if x != k), i, ("queued", k)
         queue = "ooo-queue" in self.engine.tol and c.state in RECEIVING
+        beyond = []  # the skipped segments i..j-1 that `c` would have queued (SHLD-31)
         for j in range(i, len(inbox)):
             r = step(c, inbox[j])
+            here = queue and self._beyond(c, j)
             if r is None:
+                if here:
+                    beyond.append(j)
                 continue
             q2 = q
             if queue:
-                kept = [k for k in range(i, j) if self._beyond(c, k)]
-                if r.config.rcv_nxt == c.rcv_nxt and self._beyond(c, j):
-                    kept.append(j)  # it arrived beyond RCV.NXT: into the reassembly queue
-                if kept:
+                kept = beyond + [j] if here and r.config.rcv_nxt == c.rcv_nxt else beyond
+                if kept:  # (j arrived beyond RCV.NXT: into the reassembly queue)
                     q2 = tuple(sorted(set(q) | set(kept)))
+            if here:
+                beyond.append(j)
             yield r, (), q2, j + 1, j
 
     def closure(self, bind: int | None) -> Elements:
@@ -329,16 +371,47 @@ class Side:
             for c in first:
                 self.elems.add(c, (), (), 0)
             return bool(first), {"mid-connection": 1} if first else {}, Elements(self.engine.fast)
-        self._moves = {}
-        clo = self.closure(o.seq if o.syn else None)
-        posts, used = self.explain(o, clo, wupdate=wupdate)
-        self._moves = {}
+        result: list = []
+
+        def search():
+            self._moves = {}
+            clo = self.closure(o.seq if o.syn else None)
+            posts, used = self.explain(o, clo, wupdate=wupdate)
+            self._moves = {}
+            result[:] = [posts, used, clo]
+            if not len(posts):
+                return None
+            if len(posts) > self.engine.opts.max_configs:
+                raise Inconclusive(f"more than {self.engine.opts.max_configs} configurations of {self.name}")
+            keep = self.engine.opts.keep
+            if keep and len(posts) > keep:
+                posts = self._pruned(posts, keep)
+            result[0] = posts
+            return posts, used
+
+        if self.engine.shapes is not None:
+            done = memo.judge(self, o, wupdate, search)
+            if done is not None:
+                self._elems, self.norm = None, done[0]
+                return True, done[1], None
+        if not result:
+            search()
+        posts, used, clo = result
         if not len(posts):
             return False, used, clo
         self.elems = posts
-        if len(posts) > self.engine.opts.max_configs:
-            raise Inconclusive(f"more than {self.engine.opts.max_configs} configurations of {self.name}")
         return True, used, clo
+
+    def _pruned(self, posts: Elements, keep: int) -> Elements:
+        """The `keep` elements that assume the fewest of the peer's segments
+        lost (latest pending index); the side remembers that it cut, so that a
+        violation found after it is reported as not checked."""
+        out = Elements(self.engine.fast)
+        ranked = sorted(posts.items(), key=lambda kv: (-kv[1], len(kv[0][1]) + len(kv[0][2])))
+        for (c, g, q), i in ranked[:keep]:
+            out.add(c, g, q, i)
+        self.cut += len(posts) - keep
+        return out
 
 
 def mid_connection(o: Segment, wnd: int) -> list[Config]:

@@ -5,6 +5,7 @@ connection of a capture; `model.step` on normalised configurations
 from __future__ import annotations
 
 from checker.traces.invariance import NORMALISED, translation_invariant
+from checker.traces.memo import memo_blocker
 from checker.traces.options import K1, K2, QUIET, SYNC, UNKNOWN, ConformOptions, S, sync_rows_standard
 from model.config import Config
 from model.events import Arrive, Segment
@@ -18,8 +19,12 @@ class Engine:
     def __init__(self, model: Model, opts: ConformOptions):
         self.model, self.opts = model, opts
         self.tol = opts.tolerances
-        self.fast = "partial-retransmission" in self.tol and sync_rows_standard(model)
+        self.standard_sync = sync_rows_standard(model)
+        self.fast = "partial-retransmission" in self.tol and self.standard_sync
         self.shift = translation_invariant(model) is None
+        # whole judgments cached by shape (checker.traces.memo), where the rows allow it
+        self.memo_blocker = memo_blocker(model) if opts.shapes else "turned off"
+        self.shapes: dict | None = {} if self.memo_blocker is None else None
         self._blind: dict = {}
         # Per state, the quiet user calls and timeouts worth trying: those with
         # a row that sends nothing and answers no error (read off the table).
@@ -58,7 +63,7 @@ class Engine:
         st = c.state
         if st in (S.CLOSED, S.LISTEN):
             return c._replace(iss=UNKNOWN) if c.iss != UNKNOWN else c
-        if self.fast and st in SYNC:
+        if self.standard_sync and st in SYNC:
             irs = (c.rcv_nxt - 1) & MASK
             if c.snd_una != c.iss:
                 iss = (c.snd_una - 1) & MASK

@@ -56,6 +56,8 @@ class ConformOptions:
     max_configs: int = 50_000
     merge_duplicates: bool = False
     ghosts: int = 16
+    keep: int = 32  # beyond this many configurations after a segment, keep those assuming fewest losses
+    shapes: bool = True  # reuse a judgment of the same shape (checker.traces.memo); off: search every time
 
 
 def sync_rows_standard(model: Model) -> bool:
