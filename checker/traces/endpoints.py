@@ -109,6 +109,7 @@ class Side:
         self.name, self.engine, self.inbox = name, engine, inbox
         self.wildcard = wildcard
         self.cut = 0  # configurations dropped by the --keep beam since the side was placed
+        self.resync_at = 0  # where the peer's segments still pending start, when placed anew
         self._moves: dict = {}
         self.norm = None  # (shape, own base, peer base, queue base) while the configurations are not built
         self._elems = Elements(engine.fast)
@@ -132,6 +133,42 @@ class Side:
 
     def fresh(self) -> Elements:
         return Elements(self.engine.fast)
+
+    # -- what a connection saves, restores, resynchronises and compacts --------------
+    def state(self) -> tuple:
+        return (self._elems, self.norm, self.wildcard, self.cut, self.resync_at)
+
+    def restore(self, st: tuple) -> None:
+        self._elems, self.norm, self.wildcard, self.cut, self.resync_at = st
+
+    def resync(self, pending_from: int) -> None:
+        """Forget the configurations: the next segment places the endpoint
+        anew, as at the start of a capture that began mid-connection; the
+        peer's segments from `pending_from` on may still reach it."""
+        self._elems, self.norm, self.wildcard, self.cut = self.fresh(), None, True, 0
+        self.resync_at = pending_from
+
+    def oldest(self) -> int:
+        """The first of the peer's segments any configuration still refers to."""
+        if self.wildcard:
+            return self.resync_at
+        if self.norm is not None:
+            shape, _, _, di = self.norm
+            return di + min((min(i, *g, *q) if g or q else i for _, g, q, i in shape), default=0)
+        return min((min(i, *g, *q) if g or q else i for (_, g, q), i in self._elems.items()),
+                   default=len(self.inbox))
+
+    def rebase(self, drop: int) -> None:
+        """The first `drop` of the peer's segments were removed from the inbox."""
+        self.resync_at = max(0, self.resync_at - drop)
+        if self.norm is not None:
+            shape, do, dp, di = self.norm
+            self.norm = (shape, do, dp, di - drop)
+            return
+        out = self.fresh()
+        for (c, g, q), i in self._elems.items():
+            out.add(c, tuple(x - drop for x in g), tuple(x - drop for x in q), i - drop)
+        self._elems = out
 
     # -- the front of the queue ---------------------------------------------------
     def trim(self, c: Config, g: tuple, i: int) -> tuple[tuple, int]:
@@ -368,9 +405,11 @@ class Side:
         if self.wildcard:
             self.wildcard = False
             first = mid_connection(o, self.engine.opts.rcv_wnd)
+            placed = self.fresh()
             for c in first:
-                self.elems.add(c, (), (), 0)
-            return bool(first), {"mid-connection": 1} if first else {}, Elements(self.engine.fast)
+                placed.add(c, (), (), self.resync_at)
+            self.elems = placed
+            return bool(first), {"mid-connection": 1} if first else {}, self.fresh()
         result: list = []
 
         def search():

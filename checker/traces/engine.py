@@ -18,7 +18,7 @@ class Engine:
 
     def __init__(self, model: Model, opts: ConformOptions):
         self.model, self.opts = model, opts
-        self.tol = opts.tolerances
+        self.tol = opts.tolerances | opts.profiles
         self.standard_sync = sync_rows_standard(model)
         self.fast = "partial-retransmission" in self.tol and self.standard_sync
         self.shift = translation_invariant(model) is None

@@ -51,6 +51,7 @@ from model.rows import SEGMENT
 from model.seq import MASK
 
 _FREE = (S.CLOSED, S.LISTEN)  # no sequence number in their configurations (the TCB is fresh)
+_PEERLESS = (S.CLOSED, S.LISTEN, S.SYN_SENT)  # no number of the peer (IRS not known yet)
 LIMIT = 200_000  # shapes kept; then the memo starts again
 
 
@@ -164,6 +165,11 @@ def judge(side, o, wupdate: bool, search):
         shape = normalize(elems.items(), do, dp, di)
     else:
         shape, do, dp, di = norm
+        # a base that no number of the shape is relative to is moved to o's (so shapes repeat)
+        if o.ackf and dp != o.ack and all(e[0].state in _PEERLESS for e in shape):
+            dp = o.ack
+        if do != o.seq and all(e[0].state in _FREE for e in shape):
+            do = o.seq
     ghosts = o.rst  # a late ghost may still draw a reset from CLOSED or LISTEN: otherwise positions suffice
     start = min(min(i, *q, *(g if ghosts else ())) if q or (g and ghosts) else i for c, g, q, i in shape)
     inbox = side.inbox

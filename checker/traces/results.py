@@ -38,6 +38,7 @@ class Violation:
     expected: list  # (segment, how, rows) it could have sent; rows: the names of the rows that fire
     note: str = ""
     endpoint: str = ""  # address:port of the sender
+    uncertain: str = ""  # why it may be no violation (the search had cut configurations)
 
     def as_json(self) -> dict:
         p = self.packet
@@ -49,7 +50,7 @@ class Violation:
                 "pending": [{"frame": f, "segment": s.brief()} for f, s in self.pending],
                 "expected": [{"segment": s.brief(), "by": how, "rows": list(rows)}
                              for s, how, rows in self.expected],
-                "note": self.note}
+                "note": self.note, "uncertain": self.uncertain}
 
 
 @dataclass
@@ -89,8 +90,15 @@ class ConnectionResult:
         connection is certain; one after it may follow from the frame not
         read, so the connection is then not checked (and says why)."""
         first_bad = min((b.frame for b in self.unreadable), default=None)
-        if self.violations and (first_bad is None or self.violations[0].packet.frame < first_bad):
+        sure = [v for v in self.violations if not v.uncertain]
+        if sure and (first_bad is None or sure[0].packet.frame < first_bad):
             self.status = VIOLATION
+            return
+        if self.violations and first_bad is None:
+            v = self.violations[0]
+            self.status = NOT_CHECKED
+            self.reason = f"the violation at frame {v.packet.frame} is uncertain: {v.uncertain}" + \
+                ("; " + self.reason if self.reason else "")
             return
         if first_bad is not None:
             b = next(b for b in self.unreadable if b.frame == first_bad)
