@@ -17,7 +17,7 @@ import sys
 from checker.cli.common import add_command, one_line_errors
 from checker.traces.capture import CaptureError
 from checker.traces.conform import conform_file
-from checker.traces.options import DEFAULT_RCV_WND, TOLERANCES, ConformOptions
+from checker.traces.options import DEFAULT_RCV_WND, PROFILES, TOLERANCES, ConformOptions, parse_judge
 from checker.traces.results import CONFORMS, NOT_CHECKED, VIOLATION, Report
 
 EXIT_TEXT = ("Exit status: 0 every connection was checked and conforms; 1 a violation; 2 a usage "
@@ -46,8 +46,26 @@ def register(subparsers) -> None:
     p.add_argument("--merge-duplicates", action="store_true",
                    help="take a packet byte for byte identical to the previous one of its direction as "
                         "the same transmission recorded twice (captures on 'any')")
+    p.add_argument("--judge", action="append", default=[], metavar="ADDR[:PORT]|client|server",
+                   help="judge only this endpoint (repeatable): an address, an address and port "
+                        "([v6]:port), or the client (sender of the connection's first SYN) or server "
+                        "side of every connection; the other side's segments are taken as arbitrary "
+                        "network input. Default: both endpoints of every connection")
+    p.add_argument("--max-violations", type=int, default=5, metavar="N",
+                   help="violations reported per endpoint of a connection (default 5); after each the "
+                        "endpoint is placed anew from the segments that follow")
+    p.add_argument("--profile", action="append", default=[], choices=sorted(PROFILES), metavar="NAME",
+                   help="behaviour beyond RFC 9293 to accept (repeatable): "
+                        + "; ".join(f"{k}: {v}" for k, v in PROFILES.items()))
+    p.add_argument("--reorder-window", default="3,1000", metavar="SEGMENTS,MICROSECONDS",
+                   help="capture-reorder: how far out of place (segments, and microseconds apart) a "
+                        "segment may be recorded (default 3,1000)")
+    p.add_argument("--keep", type=int, default=32, metavar="N",
+                   help="after each segment keep at most N configurations of an endpoint, those "
+                        "assuming the fewest losses; a violation found after a cut is not checked "
+                        "(default 32; 0: keep all)")
     p.add_argument("--max-configs", type=int, default=50_000, metavar="N",
-                   help="stop judging a connection (not checked) beyond N configurations of one endpoint")
+                   help="stop judging an endpoint (not checked) beyond N configurations in one search")
     p.add_argument("--json", action="store_true", help="one JSON document instead of text")
     p.add_argument("--quiet", "-q", action="store_true", help="print violations and the verdict only")
     p.set_defaults(func=run)
@@ -60,9 +78,26 @@ def options(args) -> ConformOptions:
         raise UsageError(f"--rcv-wnd must be 1..2^30, got {args.rcv_wnd}")
     if args.max_configs < 1:
         raise UsageError(f"--max-configs must be positive, got {args.max_configs}")
+    if args.max_violations < 1:
+        raise UsageError(f"--max-violations must be positive, got {args.max_violations}")
+    if args.keep < 0:
+        raise UsageError(f"--keep must be 0 (keep all) or positive, got {args.keep}")
+    try:
+        judge = tuple(parse_judge(t) for t in args.judge)
+    except ValueError as err:
+        raise UsageError(f"--judge {err}") from None
+    try:
+        segs, us = (int(x) for x in args.reorder_window.split(","))
+        if segs < 0 or us < 0:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"--reorder-window wants SEGMENTS,MICROSECONDS (two numbers >= 0), "
+                         f"got {args.reorder_window!r}") from None
     tol = frozenset() if args.strict else frozenset(TOLERANCES) - set(args.without)
     return ConformOptions(rcv_wnd=args.rcv_wnd, tolerances=tol, max_configs=args.max_configs,
-                          merge_duplicates=args.merge_duplicates)
+                          merge_duplicates=args.merge_duplicates, judge=judge,
+                          max_violations=args.max_violations, reorder_segments=segs,
+                          reorder_seconds=us / 1e6, profiles=frozenset(args.profile), keep=args.keep)
 
 
 def run(args) -> int:
@@ -100,17 +135,45 @@ def run(args) -> int:
         code = EXIT_NOT_CHECKED
     else:
         code = EXIT_OK
+    per = endpoint_summary(conns)
     if args.json:
         json.dump({"model": {"name": model.name, "source": model.source},
-                   "tolerances": sorted(opts.tolerances), "exit_status": code, "ok": not bad,
+                   "tolerances": sorted(opts.tolerances), "profiles": sorted(opts.profiles),
+                   "judge": [str(j) for j in opts.judge] or ["both endpoints"],
+                   "max_violations": opts.max_violations,
+                   "reorder_window": {"segments": opts.reorder_segments,
+                                      "microseconds": round(opts.reorder_seconds * 1e6)},
+                   "keep": opts.keep, "endpoints": per, "exit_status": code, "ok": not bad,
                    "complete": not (errors or unsure or stray),
                    "counts": {"connections": len(conns), "conformant": len(conns) - bad - unsure,
                               "violation": bad, "not_checked": unsure},
                    "errors": errors, "files": [r.as_json() for r in reports]}, sys.stdout, indent=1)
         print()
     elif reports:
+        if not args.quiet and len(per) > 1 or opts.judge:
+            for addr, d in per.items():
+                tol = ", ".join(f"{k} x{v}" for k, v in sorted(d["tolerances"].items()))
+                print(f"endpoint {addr}: {d['connections']} connections, {d['segments_judged']} segments "
+                      f"judged, {d['violations']} violations" + (f"; tolerated: {tol}" if tol else ""))
         print(verdict_line(reports, conns, bad, unsure, stray, len(errors)))
     return code
+
+
+def endpoint_summary(conns) -> dict:
+    """Per judged endpoint address: connections, segments judged, violations,
+    tolerances its segments needed."""
+    out: dict = {}
+    for c in conns:
+        for side, n in c.judged.items():
+            addr = (c.a if side == "A" else c.b)[0]
+            d = out.setdefault(addr, {"connections": 0, "segments_judged": 0, "violations": 0,
+                                      "tolerances": {}})
+            d["connections"] += 1
+            d["segments_judged"] += n
+            d["violations"] += sum(v.sender == side for v in c.violations)
+            for k, v in c.side_tolerances.get(side, {}).items():
+                d["tolerances"][k] = d["tolerances"].get(k, 0) + v
+    return out
 
 
 def verdict_line(reports, conns, bad, unsure, stray, errors) -> str:

@@ -231,16 +231,17 @@ class Connection:
         r = self.result
         return (self.sides["A"].state(), self.sides["B"].state(), len(self.to_a), len(self.to_b),
                 dict(self.last), dict(self.mss), set(self.syns), r.bad_checksums, dict(r.judged),
-                dict(r.tolerances))
+                dict(r.tolerances), {k: dict(v) for k, v in r.side_tolerances.items()})
 
     def _restore(self, st: tuple) -> None:
-        a, b, na, nb, last, mss, syns, bad, judged, tol = st
+        a, b, na, nb, last, mss, syns, bad, judged, tol, by_side = st
         self.sides["A"].restore(a)
         self.sides["B"].restore(b)
         del self.to_a[na:], self.frames["B"][na:], self.to_b[nb:], self.frames["A"][nb:]
         self.last, self.mss, self.syns = dict(last), dict(mss), set(syns)
         r = self.result
         r.bad_checksums, r.judged, r.tolerances = bad, dict(judged), dict(tol)
+        r.side_tolerances = {k: dict(v) for k, v in by_side.items()}
 
     # -- one segment -------------------------------------------------------------------
     def feed(self, p: Packet) -> None:
@@ -298,7 +299,7 @@ class Connection:
         peer_mss = self.mss[y]
         if peer_mss and o.data > peer_mss and "super-segment" in self.engine.tol and not (o.syn or o.rst):
             pieces = _split(o, peer_mss)
-            r.tolerances["super-segment"] = r.tolerances.get("super-segment", 0) + 1
+            r.count(x, "super-segment")
         inbox = self.to_b if x == "A" else self.to_a
         if not self.judged[x] or self.done[x]:
             for piece in pieces:
@@ -317,7 +318,7 @@ class Connection:
             if not ok:
                 return ("unexplained", x, piece, clo)
             for k, v in used.items():
-                r.tolerances[k] = r.tolerances.get(k, 0) + v
+                r.count(x, k, v)
             if not p.bad_checksum:
                 inbox.append(Arrive(piece))
                 self.frames[x].append(p.frame)
@@ -348,8 +349,7 @@ class Connection:
                 break
             self._restore(before)
             if self._attempt(p) is None and all(self._attempt(q2) is None for q2, _ in self.history[k:]):
-                r = self.result
-                r.tolerances["capture-reorder"] = r.tolerances.get("capture-reorder", 0) + 1
+                self.result.count("A" if p.source == self.result.a else "B", "capture-reorder")
                 self.history.clear()
                 return True
             back_to_now()
@@ -362,8 +362,7 @@ class Connection:
         p = d[0]
         before = self._save()
         if self._attempt(p) is None:
-            r = self.result
-            r.tolerances["capture-reorder"] = r.tolerances.get("capture-reorder", 0) + 1
+            self.result.count("A" if p.source == self.result.a else "B", "capture-reorder")
             self.deferred = None
             self.history.clear()
             return
@@ -461,6 +460,8 @@ class Connection:
                 how = f"on receiving frame {peer_frames[label]}"
             elif isinstance(label, tuple) and label[0] == "late":
                 how = f"on receiving frame {peer_frames[label[1]]} late"
+            elif isinstance(label, tuple) and label[0] in ("syn-data", "tfo"):
+                how = f"on receiving frame {peer_frames[label[1]]}, taking its SYN's data ({label[0]})"
             elif isinstance(label, tuple):
                 how = f"on taking frame {peer_frames[label[1]]} from the reassembly queue"
             elif isinstance(label, Send):

@@ -4,7 +4,7 @@ deliveries), filtered by each segment the endpoint is seen to send."""
 
 from __future__ import annotations
 
-from checker.traces import memo
+from checker.traces import memo, synopen
 from checker.traces.engine import Engine
 from checker.traces.options import FIN_PENDING, RECEIVING, REXMIT, SYNC, UNA_STATES, UNKNOWN, Inconclusive, S
 from model.config import Config
@@ -33,6 +33,9 @@ def le(a: int, b: int) -> bool:
 
 def _dist(c: Config) -> int:
     return (c.snd_nxt - c.snd_una) & MASK
+
+
+TAKEN = ("syn-data", "tfo")  # labels of arrivals whose SYN text was taken (checker.traces.synopen)
 
 
 class Elements:
@@ -242,7 +245,9 @@ class Side:
             r = step(c, inbox[k])
             if r is not None and r.config != c:
                 yield r, g, tuple(x for x in q if x != k), i, ("queued", k)
-        queue = "ooo-queue" in self.engine.tol and c.state in RECEIVING
+        tol = self.engine.tol
+        tol_syn = c.state in (S.SYN_SENT, S.LISTEN) and ("syn-data" in tol or "tfo" in tol)
+        queue = "ooo-queue" in tol and c.state in RECEIVING
         beyond = []  # the skipped segments i..j-1 that `c` would have queued (SHLD-31)
         for j in range(i, len(inbox)):
             r = step(c, inbox[j])
@@ -259,6 +264,9 @@ class Side:
             if here:
                 beyond.append(j)
             yield r, (), q2, j + 1, j
+            alt = synopen.taken(c, inbox[j].segment, r, tol) if tol_syn else None
+            if alt is not None:  # the SYN's text taken (3.10.7.3; RFC 7413)
+                yield alt[1], (), q2, j + 1, (alt[0], j)
 
     def closure(self, bind: int | None) -> Elements:
         e = self.engine
@@ -344,6 +352,14 @@ class Side:
                     how = self.relate(o, m, c, ev)
                     if how is not None:
                         found(r.config, g, q, i, how)
+                    elif o.syn and o.data and "syn-data" in tol:
+                        cfg = synopen.sent_with_data(o, m, r.config)
+                        if cfg is not None:
+                            found(cfg, g, q, i, "syn-data")
+            if collect is None and o.data and "tfo" in tol:
+                r = synopen.tfo_send(step, c, o)
+                if r is not None and any(self.relate(o, m, c, None) == "exact" for m in r.sent):
+                    found(r.config, g, q, i, "tfo")
             if collect is None:
                 # data+fin: SEND then CLOSE, sent as one segment (3.10.4)
                 if o.fin and o.data > 0 and "data+fin" in tol:
@@ -373,9 +389,14 @@ class Side:
                     if collect is not None:
                         collect.append((m, label, c, r.fired))
                         continue
-                    if self.relate(o, m, c, None) == "exact":
-                        found(r.config, g2, q2, i2, "ooo-queue" if type(label) is tuple
-                              and label[0] == "queued" else "exact")
+                    how = self.relate(o, m, c, None)
+                    if how == "exact":
+                        found(r.config, g2, q2, i2, label[0] if type(label) is tuple and label[0] in TAKEN
+                              else "ooo-queue" if type(label) is tuple and label[0] == "queued" else "exact")
+                    elif o.syn and o.data and "syn-data" in tol:
+                        cfg = synopen.sent_with_data(o, m, r.config)
+                        if cfg is not None:
+                            found(cfg, g2, q2, i2, "syn-data")
         # a tolerance counts only where the table alone could not explain `o`
         return posts, {} if "exact" in used else used
 

@@ -63,6 +63,7 @@ class ConnectionResult:
     violations: list = field(default_factory=list)
     reason: str = ""  # why not checked
     tolerances: dict = field(default_factory=dict)  # name -> times used
+    side_tolerances: dict = field(default_factory=dict)  # side -> name -> times used
     incarnations: int = 0
     mid_connection: bool = False
     duplicates: int = 0
@@ -73,6 +74,12 @@ class ConnectionResult:
     resynchronised: int = 0  # times a side was placed anew after a violation or a cap
     more_violations: int = 0  # beyond --max-violations: not reported, not judged
     roles: str = ""  # how client and server were told apart (for --judge client/server)
+
+    def count(self, side: str, name: str, n: int = 1) -> None:
+        """A tolerance used for a segment of `side`."""
+        self.tolerances[name] = self.tolerances.get(name, 0) + n
+        d = self.side_tolerances.setdefault(side, {})
+        d[name] = d.get(name, 0) + n
 
     @property
     def name(self) -> str:
@@ -116,6 +123,7 @@ class ConnectionResult:
                 "mid_connection": self.mid_connection, "duplicates_ignored": self.duplicates,
                 "tolerances": self.tolerances, "final_configurations": self.configs,
                 "judged": {self.endpoint(k): v for k, v in self.judged.items()},
+                "tolerances_by_endpoint": {self.endpoint(k): v for k, v in self.side_tolerances.items()},
                 "bad_checksums": self.bad_checksums, "resynchronised": self.resynchronised,
                 "unreadable_frames": [{"frame": b.frame, "reason": b.reason} for b in self.unreadable],
                 "violations": [v.as_json() for v in self.violations],
