@@ -360,6 +360,9 @@ class Connection:
         d = self.deferred
         d[2].append(q)
         p = d[0]
+        if q.time - p.time > self.engine.opts.reorder_seconds:
+            self._expire()
+            return
         before = self._save()
         if self._attempt(p) is None:
             self.result.count("A" if p.source == self.result.a else "B", "capture-reorder")
@@ -367,7 +370,7 @@ class Connection:
             self.history.clear()
             return
         self._restore(before)
-        if len(d[2]) >= self.engine.opts.reorder_segments or q.time - p.time > self.engine.opts.reorder_seconds:
+        if len(d[2]) >= self.engine.opts.reorder_segments:
             self._expire()
 
     def _expire(self) -> None:
