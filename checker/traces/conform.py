@@ -407,6 +407,10 @@ class Connection:
             if side.cut:
                 v.uncertain = (f"the search had dropped {side.cut} configurations assuming more "
                                f"losses (--keep {self.engine.opts.keep})")
+            if o.ackf and self._beyond_capture(x, o.ack):
+                v.note = (v.note + "; " if v.note else "") + (
+                    "it acknowledges data the capture never showed: if the capture dropped packets "
+                    "(see the capturing tool's drop count), this is no TCP error")
             if "tfo" not in self.engine.tol and self._syn_data(x):
                 v.note = (v.note + "; " if v.note else "") + (
                     "data on a SYN was acknowledged: TCP Fast Open (RFC 7413); --profile tfo judges it")
@@ -421,6 +425,15 @@ class Connection:
             inbox.append(Arrive(o))
             self.frames[x].append(p.frame)
         self.history.clear()
+
+    def _beyond_capture(self, x: str, ack: int) -> bool:
+        """Does `ack` (sent by x) lie beyond everything the peer was seen to send?"""
+        inbox = self.to_a if x == "A" else self.to_b
+        if not inbox:
+            return False
+        s = inbox[-1].segment
+        end = (s.seq + s.len) & 0xFFFFFFFF
+        return 0 < ((ack - end) & 0xFFFFFFFF) < (1 << 31)
 
     def _syn_data(self, x: str) -> bool:
         """Did the segments `x` received (of those still kept) include a SYN with data?"""

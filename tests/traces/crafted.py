@@ -60,35 +60,38 @@ class Probe:
         return path
 
 
+def probes(p: int, s: int) -> list[tuple[str, Segment]]:
+    """The probes, for a peer with ISS p against a stack with ISS s (after the
+    first, the SYN, s must be the stack's ISS as its SYN,ACK shows)."""
+    return [
+        ("syn", Segment.of("SYN", seq=p, wnd=WND)),
+        ("ack", Segment.of("ACK", seq=p + 1, ack=s + 1, wnd=WND)),
+        ("data", Segment.of("ACK", seq=p + 1, ack=s + 1, data=b"0123456789", wnd=WND)),
+        ("syn-in-window", Segment.of("SYN", seq=p + 11 + 5, wnd=WND)),  # RFC 5961 4: challenge ACK
+        ("rst-inexact", Segment.of("RST", seq=p + 11 + 20)),  # RFC 5961 3: challenge ACK
+        ("ack-unsent", Segment.of("ACK", seq=p + 11, ack=s + 1 + 5000, wnd=WND)),  # 3.10.7.4: an ACK, drop
+        ("rst-outside", Segment.of("RST", seq=p + 11 + (1 << 31))),  # silence
+        ("data-outside", Segment.of("ACK", seq=p + 11 + (1 << 30) + 70000, ack=s + 1, data=b"x" * 10,
+                                    wnd=WND)),  # beyond any window: a duplicate ACK, the data dropped
+        ("data-more", Segment.of("ACK", seq=p + 11, ack=s + 1, data=b"abcde", wnd=WND)),
+        ("rst-exact", Segment.of("RST", seq=p + 16)),  # reset: CLOSED
+        ("after-reset", Segment.of("ACK", seq=p + 16, ack=s + 1, data=b"late", wnd=WND)),  # RST from CLOSED
+    ]
+
+
 def probe_impl(path: str, stack_iss: int = 0xFFFFFF00, peer_iss: int = 0x10000000) -> Probe:
     """The RFC 5961 probes against impl's endpoint, in LISTEN (passive OPEN)."""
     ep = Endpoint(iss=stack_iss, rcv_wnd=WND, four_tuple=(*STACK, *PEER))
     pr = Probe(stack_iss=stack_iss, peer_iss=peer_iss)
     ep.open(active=False)
-    p, s = peer_iss, stack_iss
-
-    def step(name: str, seg: Segment) -> list[Segment]:
+    for name, seg in probes(peer_iss, stack_iss):
         pr.peer_frames[name] = pr.record(PEER, STACK, seg)
-        out = ep.segment_arrives(seg)
-        pr.answers[name] = [pr.record(STACK, PEER, o) for o in out]
-        return out
-
-    step("syn", Segment.of("SYN", seq=p, wnd=WND))
-    step("ack", Segment.of("ACK", seq=p + 1, ack=s + 1, wnd=WND))
-    step("data", Segment.of("ACK", seq=p + 1, ack=s + 1, data=b"0123456789", wnd=WND))
-    step("syn-in-window", Segment.of("SYN", seq=p + 11 + 5, wnd=WND))  # RFC 5961 4: challenge ACK
-    step("rst-inexact", Segment.of("RST", seq=p + 20))  # RFC 5961 3: challenge ACK
-    step("ack-unsent", Segment.of("ACK", seq=p + 11, ack=s + 1 + 5000, wnd=WND))  # 3.10.7.4: an ACK, drop
-    step("rst-outside", Segment.of("RST", seq=p + 11 + (1 << 31)))  # silence
-    step("data-outside", Segment.of("ACK", seq=p + 11 + 70000, ack=s + 1, data=b"x" * 10, wnd=WND))
-    step("data-more", Segment.of("ACK", seq=p + 11, ack=s + 1, data=b"abcde", wnd=WND))
-    step("rst-exact", Segment.of("RST", seq=p + 16))  # reset: CLOSED
-    step("after-reset", Segment.of("ACK", seq=p + 16, ack=s + 1, data=b"late", wnd=WND))  # RST from CLOSED
+        pr.answers[name] = [pr.record(STACK, PEER, o) for o in ep.segment_arrives(seg)]
     pr.write(path)
     return pr
 
 
-def rewrite(src: str, dst: str, changes: dict) -> str:
+def rewrite(src: str, dst: str, changes: dict, stack=STACK, peer=PEER) -> str:
     """Copy a probe capture with some frames replaced (frame -> Segment from
     the stack, or None to drop it); the rest byte for byte."""
     from checker.traces.pcapfile import frames
@@ -99,8 +102,8 @@ def rewrite(src: str, dst: str, changes: dict) -> str:
             seg = changes[fr.number]
             if seg is None:
                 continue
-            tcp = encode(seg, STACK[0], PEER[0], STACK[1], PEER[1])
-            out.frames.append((fr.time, ETH + ip4(STACK[0], PEER[0], tcp, 9999)))
+            tcp = encode(seg, stack[0], peer[0], stack[1], peer[1])
+            out.frames.append((fr.time, fr.data[:14] + ip4(stack[0], peer[0], tcp, 9999)))
         else:
             out.frames.append((fr.time, fr.data))
     return out.write(dst)

@@ -93,6 +93,10 @@ class Recorder:
         time.sleep(settle)
         self._stop.set()
         self._thread.join()
+        try:  # (packets seen, packets the socket dropped): struct tpacket_stats, PACKET_STATISTICS
+            self.sock_stats = struct.unpack("II", self.sock.getsockopt(263, 6, 8))
+        except OSError:
+            self.sock_stats = (len(self.frames), 0)
         self.sock.close()
         return self.frames
 

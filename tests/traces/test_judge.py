@@ -35,10 +35,51 @@ def standard():
     return load_model(None)
 
 
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("probe") / "probe.pcap")
-    return path, crafted.probe_impl(path)
+NO_NETNS = None
+
+
+def _netns_reason():
+    global NO_NETNS
+    if NO_NETNS is None:
+        from tests.traces import netns
+
+        NO_NETNS = netns.unavailable() or ""
+    return NO_NETNS
+
+
+class Run:
+    """A probe capture: its path, the frames of the stack's answers per step,
+    the peer's frames, both ISSs and the endpoints."""
+
+    def __init__(self, path, answers, peer_frames, stack_iss, peer_iss, stack, peer):
+        self.path, self.answers, self.peer_frames = path, answers, peer_frames
+        self.stack_iss, self.peer_iss, self.stack, self.peer = stack_iss, peer_iss, stack, peer
+
+    def rewrite(self, dst, changes):
+        return crafted.rewrite(self.path, dst, changes, self.stack, self.peer)
+
+
+@pytest.fixture(scope="module", params=["impl", "linux"])
+def probe(request, tmp_path_factory):
+    """The probes against impl's endpoint, and (root) against the Linux kernel
+    in a private network namespace (tests/traces/netns.py)."""
+    path = str(tmp_path_factory.mktemp("probe") / f"{request.param}.pcap")
+    if request.param == "impl":
+        pr = crafted.probe_impl(path)
+        return Run(path, pr.answers, pr.peer_frames, pr.stack_iss, pr.peer_iss, crafted.STACK, crafted.PEER)
+    why = _netns_reason()
+    if why:
+        pytest.skip(f"Linux probe skipped: {why}")
+    from tests.traces import netns
+
+    got = netns.probe_linux(path)
+    peer_frames = {}
+    n = 0
+    for name, _ in crafted.probes(got["peer_iss"], got["stack_iss"]):
+        n += 1
+        peer_frames[name] = n
+        n += len(got["answers"][name])
+    return Run(path, got["answers"], peer_frames, got["stack_iss"], got["peer_iss"], netns.STACK, netns.PEER)
 
 
 def only(rep):
@@ -47,10 +88,11 @@ def only(rep):
 
 
 def test_every_correct_answer_of_the_stack_conforms(standard, probe):
-    path, pr = probe
+    path, pr = probe.path, probe
     c = only(conform_file(path, standard, JUDGE_STACK))
     assert c.status == CONFORMS, [v.as_json() for v in c.violations]
     assert c.judged == {"B": sum(len(a) for a in pr.answers.values())} and "A" not in c.judged
+    assert c.segments == len(pr.peer_frames) + c.judged["B"]
     # judged on both sides, the peer is the one that breaks the rules; the stack is still judged after it
     both = only(conform_file(path, standard, ConformOptions(rcv_wnd=crafted.WND)))
     assert both.status == VIOLATION and {v.sender for v in both.violations} == {"A"}
@@ -62,31 +104,30 @@ def _answer(pr, step: str) -> int:
 
 
 def test_no_challenge_ack_for_an_in_window_syn_is_a_violation(standard, probe, tmp_path):
-    path, pr = probe
+    path, pr = probe.path, probe
     frame = _answer(pr, "syn-in-window")
     s = pr.stack_iss
     # an RFC 793 stack resets the connection instead of sending a challenge ACK (RFC 5961 4), with
     # RFC 793's reset for a segment without ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. (A
     # <SEQ=SND.NXT><CTL=RST> would be what an ABORT sends: no violation.)
     syn_seq = pr.peer_iss + 11 + 5
-    bad = crafted.rewrite(path, str(tmp_path / "syn.pcap"), {frame: Segment.of("RST,ACK", seq=0, ack=syn_seq + 1)})
+    bad = pr.rewrite(str(tmp_path / "syn.pcap"), {frame: Segment.of("RST,ACK", seq=0, ack=syn_seq + 1)})
     c = only(conform_file(bad, standard, JUDGE_STACK))
     assert c.status == VIOLATION
     v = c.violation
-    assert v.packet.frame == frame and v.sender == "B" and v.endpoint == "198.18.0.1:80"
+    assert v.packet.frame == frame and v.sender == "B" and v.endpoint == f"{pr.stack[0]}:{pr.stack[1]}"
     challenge = [(m, how, rows) for m, how, rows in v.expected if "syn-challenge@ESTABLISHED" in rows]
     assert challenge and all(m.ackf and not m.rst and m.seq == (s + 1) & 0xFFFFFFFF for m, _, _ in challenge)
     assert any(how.startswith(f"on receiving frame {pr.peer_frames['syn-in-window']}") for _, how, _ in challenge)
 
 
 def test_a_stack_reset_by_an_inexact_rst_is_a_violation(standard, probe, tmp_path):
-    path, pr = probe
+    path, pr = probe.path, probe
     s = pr.stack_iss
     # the stack takes the inexact RST as a reset: no challenge ACK, and then it answers the
     # next segment (an ACK of data never sent) as a CLOSED endpoint does: <SEQ=SEG.ACK><CTL=RST>
     gone, next_answer = _answer(pr, "rst-inexact"), _answer(pr, "ack-unsent")
-    bad = crafted.rewrite(path, str(tmp_path / "rst.pcap"),
-                          {gone: None, next_answer: Segment.of("RST", seq=s + 1 + 5000)})
+    bad = pr.rewrite(str(tmp_path / "rst.pcap"), {gone: None, next_answer: Segment.of("RST", seq=s + 1 + 5000)})
     c = only(conform_file(bad, standard, JUDGE_STACK))
     assert c.status == VIOLATION
     assert c.violation.packet.frame == next_answer - 1  # (one frame fewer before it)
@@ -94,11 +135,11 @@ def test_a_stack_reset_by_an_inexact_rst_is_a_violation(standard, probe, tmp_pat
 
 
 def test_accepting_out_of_window_data_is_a_violation(standard, probe, tmp_path):
-    path, pr = probe
+    path, pr = probe.path, probe
     frame = _answer(pr, "data-outside")
     p, s = pr.peer_iss, pr.stack_iss
-    took = Segment.of("ACK", seq=s + 1, ack=p + 11 + 70000 + 10, wnd=crafted.WND)
-    bad = crafted.rewrite(path, str(tmp_path / "oow.pcap"), {frame: took})
+    took = Segment.of("ACK", seq=s + 1, ack=p + 11 + (1 << 30) + 70000 + 10, wnd=crafted.WND)
+    bad = pr.rewrite(str(tmp_path / "oow.pcap"), {frame: took})
     c = only(conform_file(bad, standard, JUDGE_STACK))
     assert c.status == VIOLATION and c.violation.packet.frame == frame
     assert any(m.ack == (p + 11) & 0xFFFFFFFF and "seq-bad@ESTABLISHED" in rows
@@ -109,12 +150,12 @@ def test_accepting_out_of_window_data_is_a_violation(standard, probe, tmp_path):
 
 
 def test_judging_goes_on_after_a_violation(standard, probe, tmp_path):
-    path, pr = probe
+    path, pr = probe.path, probe
     s, p = pr.stack_iss, pr.peer_iss
     f1, f2 = _answer(pr, "syn-in-window"), _answer(pr, "data-outside")
-    bad = crafted.rewrite(path, str(tmp_path / "two.pcap"), {
+    bad = pr.rewrite(str(tmp_path / "two.pcap"), {
         f1: Segment.of("ACK", seq=s + 1, ack=p + 12, wnd=crafted.WND),  # acknowledges an octet never sent
-        f2: Segment.of("ACK", seq=s + 1, ack=p + 11 + 70010, wnd=crafted.WND)})
+        f2: Segment.of("ACK", seq=s + 1, ack=p + 11 + (1 << 30) + 70010, wnd=crafted.WND)})
     c = only(conform_file(bad, standard, JUDGE_STACK))
     assert [v.packet.frame for v in c.violations] == [f1, f2] and c.resynchronised >= 1
     one = only(conform_file(bad, standard, ConformOptions(rcv_wnd=crafted.WND, judge=(STACK,),
@@ -123,11 +164,13 @@ def test_judging_goes_on_after_a_violation(standard, probe, tmp_path):
 
 
 def test_judge_by_role_and_the_cli(probe, tmp_path):
-    path, pr = probe
+    path, pr = probe.path, probe
     frame = _answer(pr, "data-outside")
-    bad = crafted.rewrite(path, str(tmp_path / "oow.pcap"), {
-        frame: Segment.of("ACK", seq=pr.stack_iss + 1, ack=pr.peer_iss + 11 + 70010, wnd=crafted.WND)})
-    for who in ("server", "198.18.0.1:80", "198.18.0.1"):
+    bad = pr.rewrite(str(tmp_path / "oow.pcap"), {
+        frame: Segment.of("ACK", seq=pr.stack_iss + 1, ack=pr.peer_iss + 11 + (1 << 30) + 70010,
+                          wnd=crafted.WND)})
+    stack = f"{pr.stack[0]}:{pr.stack[1]}"
+    for who in ("server", stack, pr.stack[0]):
         p = subprocess.run([sys.executable, "-m", "checker", "conform", "--rcv-wnd", "65535", "--judge", who,
                             "--json", bad], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert p.returncode == 1, p.stderr
@@ -135,11 +178,26 @@ def test_judge_by_role_and_the_cli(probe, tmp_path):
         (conn,) = doc["files"][0]["connections"]
         assert [v["frame"] for v in conn["violations"]] == [frame]
         v = conn["violations"][0]
-        assert v["endpoint"] == "198.18.0.1:80" and v["expected"] and all("rows" in e for e in v["expected"])
+        assert v["endpoint"] == stack and v["expected"] and all("rows" in e for e in v["expected"])
         assert doc["endpoints"]["198.18.0.1"]["violations"] == 1
     p = subprocess.run([sys.executable, "-m", "checker", "conform", "--rcv-wnd", "65535", "--judge", "client",
                         path], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 1 and "198.18.0.2" in p.stdout  # the crafted peer breaks the rules
+    assert p.returncode == 1 and pr.peer[0] in p.stdout  # the crafted peer breaks the rules
+
+
+def test_a_bulk_transfer_recorded_in_a_namespace_conforms(standard, tmp_path):
+    """Linux over lo in a private namespace, segmentation offload off (MSS-sized
+    segments, many of them in flight): conformant, with the tolerances it needed."""
+    why = _netns_reason()
+    if why:
+        pytest.skip(f"live bulk transfer skipped: {why}")
+    from tests.traces import netns
+
+    path = str(tmp_path / "bulk.pcap")
+    n = netns.record_bulk(path, 2_000_000)
+    c = only(conform_file(path, standard))
+    assert n > 1000 and c.segments == n
+    assert c.status == CONFORMS, [v.as_json() for v in c.violations][:1]
 
 
 # --- data on SYN and TCP Fast Open ---------------------------------------------------------------
