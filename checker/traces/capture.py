@@ -308,6 +308,14 @@ def _span(d) -> str:
     return f"{f[0]}-{f[-1]}" if len(f) > 1 else str(f[0])
 
 
+def _cut(cap: Capture, buf: bytes, frame: int, ts: float, wirelen: int, why: str) -> None:
+    """An IP header not all there: the snap length's doing (skipped), or a short frame (bad)."""
+    if wirelen > len(buf):
+        cap.skip("IP header cut by the snap length")
+    else:
+        cap.bad(frame, ts, why)
+
+
 def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture,
            wirelen: int | None = None) -> Packet | None:
     """The TCP segment in one captured frame, or None: skipped (counted),
@@ -319,18 +327,12 @@ def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture,
                  else f"link type {linktype} not supported")
         return None
     if len(buf) < off + 1:
-        cap.skip("IP header cut by the snap length") if wirelen > len(buf) else \
-            cap.bad(frame, ts, "frame ends before its IP header")
-        return None
+        return _cut(cap, buf, frame, ts, wirelen, "frame ends before its IP header")
     version = buf[off] >> 4
     on_wire = wirelen - off  # octets of the IP packet on the wire
     if version == 4:
         if len(buf) < off + 20:
-            if wirelen > len(buf):
-                cap.skip("IP header cut by the snap length")
-            else:
-                cap.bad(frame, ts, f"IPv4 header cut: {len(buf) - off} bytes, fewer than 20")
-            return None
+            return _cut(cap, buf, frame, ts, wirelen, f"IPv4 header cut: {len(buf) - off} bytes, fewer than 20")
         ihl = (buf[off] & 0x0F) * 4
         total, ident, frag = struct.unpack_from("!HHH", buf, off + 2)
         proto = buf[off + 9]
@@ -372,11 +374,7 @@ def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture,
         return _tcp(cap, buf, frame, ts, src, dst, off + ihl, ip_end, whole, pseudo, off)
     if version == 6:
         if len(buf) < off + 40:
-            if wirelen > len(buf):
-                cap.skip("IP header cut by the snap length")
-            else:
-                cap.bad(frame, ts, f"IPv6 header cut: {len(buf) - off} bytes, fewer than 40")
-            return None
+            return _cut(cap, buf, frame, ts, wirelen, f"IPv6 header cut: {len(buf) - off} bytes, fewer than 40")
         plen = struct.unpack_from("!H", buf, off + 4)[0]
         nxt = buf[off + 6]
         src = _addr(cap, socket.AF_INET6, buf[off + 8:off + 24])

@@ -6,29 +6,12 @@ from __future__ import annotations
 
 from checker.traces import memo, synopen
 from checker.traces.engine import Engine
+from checker.traces.midconn import mid_connection
 from checker.traces.options import FIN_PENDING, RECEIVING, REXMIT, SYNC, UNA_STATES, UNKNOWN, Inconclusive, S
 from model.config import Config
 from model.events import Abort, Close, Open, Segment, Send
-from model.seq import HALF, MASK
-
-
-# The wrap-aware comparisons of model.seq (RFC 9293 3.4), on ints only: the
-# search runs them millions of times, and the general ones also build
-# expressions and z3 terms.
-def add(a: int, b: int) -> int:
-    return (a + b) & MASK
-
-
-def sub(a: int, b: int) -> int:
-    return (a - b) & MASK
-
-
-def lt(a: int, b: int) -> bool:
-    return ((a - b) & MASK) >= HALF
-
-
-def le(a: int, b: int) -> bool:
-    return a == b or ((a - b) & MASK) >= HALF
+from checker.traces.seqint import add, le, lt, sub
+from model.seq import MASK
 
 
 def _dist(c: Config) -> int:
@@ -472,37 +455,3 @@ class Side:
             out.add(c, g, q, i)
         self.cut += len(posts) - keep
         return out
-
-
-def mid_connection(o: Segment, wnd: int) -> list[Config]:
-    """The configurations an endpoint may be in just after sending `o`, its
-    first segment in a capture that began after the connection did (3.3.2
-    states that can send such a segment; SND.UNA unknown, so as low as
-    the comparison of 3.4 allows)."""
-    far = 1 << 30
-    out = []
-    if o.rst:
-        return [Config(S.CLOSED, False, UNKNOWN, 0, 0, 0, 0, 0, wnd),
-                Config(S.LISTEN, True, UNKNOWN, 0, 0, 0, 0, 0, wnd)]
-    if o.syn and not o.ackf:
-        return [Config(S.SYN_SENT, False, o.seq, 0, o.seq, add(o.seq, 1), 0, 0, wnd)]
-    if not o.ackf:
-        return []
-    rn = o.ack
-    if o.syn:
-        return [Config(S.SYN_RECEIVED, p, o.seq, sub(rn, 1), o.seq, add(o.seq, 1), wnd, rn, wnd)
-                for p in (False, True)]
-    nxt = add(o.seq, o.len)
-    if o.fin:
-        states = [S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK]
-    elif o.data:
-        states = [S.ESTABLISHED, S.CLOSE_WAIT]
-    else:
-        states = [S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK,
-                  S.TIME_WAIT]
-        out.append(Config(S.SYN_RECEIVED, False, sub(o.seq, 1), sub(rn, 1), sub(o.seq, 1), o.seq,
-                          wnd, rn, wnd))
-    for st in states:
-        una = nxt if st in (S.FIN_WAIT_2, S.TIME_WAIT) else sub(nxt, far)
-        out.append(Config(st, False, sub(una, 1), sub(rn, 1), una, nxt, wnd, rn, wnd))
-    return out
