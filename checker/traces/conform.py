@@ -48,8 +48,21 @@ On each segment `o` sent by endpoint X:
     tolerance (below);
   - append `o` to the peer's queue.
 An empty set is a violation: no run of the table explains `o`. The report
-names the frame, the configurations the set held just before and every
-segment the table allowed X to send instead.
+names the frame, the endpoint, the configurations the set held just before
+and every segment the table allowed X to send instead, with the rows that
+would have fired. Then X is placed anew from its next segment, as in a
+capture that starts mid-connection (below), and judging goes on, up to
+`max_violations` per endpoint (`checker.traces.connection`).
+
+Judging one side (`--judge`): the other endpoint's segments are not judged;
+they are arbitrary network input that the judged endpoint must answer as
+the table says (every segment is handled in every state: `verify`'s
+`complete` check).
+
+Three outcomes per connection: conformant; violation; not checked, with its
+reason: a search beyond `max_configs`; a violation found after the beam of
+`keep` dropped configurations (those assuming the most losses) or after a
+frame of the connection that could not be read; a file cut short.
 
 Abstractions (the model counts octets and has constant windows)
 ----------------------------------------------------------------
@@ -108,6 +121,21 @@ turns them off, and the report counts each one a connection needed.
     segment arriving (3.8.6.2.2 receiver's SWS avoidance, 3.8.6.1 reopening
     a zero window), while the peer may still send (ESTABLISHED, FIN-WAIT-1,
     FIN-WAIT-2). A repeated ACK with the same window is not one.
+  syn-data: a SYN (or SYN,ACK) may carry data, which SND.NXT counts (3.5,
+    3.10.2); a SYN,ACK's text reaching SYN-SENT is taken (3.10.7.3 fourth:
+    "continue processing at the sixth step"). `checker.traces.synopen`.
+  super-segment (capture artefact): a data segment longer than the MSS its
+    receiver announced (3.7.1) is segmentation offload (TSO/GSO, or GRO on
+    a receiving host) and is judged as the MSS-sized segments it stands for.
+  capture-reorder (capture artefact): a segment that no configuration
+    explains is tried as recorded out of place: sent before up to
+    `reorder_segments` segments recorded before it, or after up to as many
+    recorded after it, all within `reorder_seconds` (states are saved and
+    replayed). Within one direction (a multi-core capture point) and between
+    the two (an ACK recorded before the data it acknowledges).
+Profile tfo (RFC 7413, off unless asked): a listener takes a SYN's data at
+once (its SYN,ACK acknowledges SEG.SEQ+1+data) and may send data in
+SYN-RECEIVED.
 
 Keeping the sets small (each rule only drops an element that another
 element of the set imitates step for step, or provably cannot matter):
@@ -140,7 +168,9 @@ element of the set imitates step for step, or provably cannot matter):
   model) on shifted configurations, so the thousandth data segment of a
   connection meets the step of its first. `translation_invariant` checks
   this on the rows (own and peer sequence numbers, lengths) before it is
-  used.
+  used. The same argument applied to a whole judgment (an endpoint's set,
+  its pending segments, the segment it sends) is the shape memo of
+  `checker.traces.memo`, checked on every row by `memo_blocker`.
 """
 
 from __future__ import annotations
@@ -173,8 +203,15 @@ def conform_packets(items: Iterable, model: Model, opts: ConformOptions | None =
     # cyclic garbage collector would scan them again and again for nothing.
     was = gc.isenabled()
     gc.disable()
+    quiet = max(opts.reorder_seconds, 1e-3)
+    n = 0
     try:
         for p in items:
+            n += 1
+            if not n & 0x1FFF:  # now and then: connections idle beyond the reorder window keep no history
+                for c in order:
+                    if c.last_time < p.time - quiet:
+                        c.quiesce()
             if type(p) is BadFrame:
                 c = conns.get(connection_key(p)) if p.endpoints else None
                 if c is not None:

@@ -59,6 +59,7 @@ class Connection:
         self.deferred = None  # [packet, state before it, packets judged since]
         self.reorder = "capture-reorder" in engine.tol
         self.since_compact = 0
+        self.last_time = first.time
 
     def _roles(self, first: Packet, specs) -> dict:
         r = self.result
@@ -103,6 +104,7 @@ class Connection:
     def feed(self, p: Packet) -> None:
         r = self.result
         r.frames = (r.frames[0], p.frame)
+        self.last_time = p.time
         x = "A" if p.source == r.a else "B"
         prev = self.last[x]
         if prev is not None and prev.ident == p.ident and self.engine.opts.merge_duplicates:
@@ -298,6 +300,14 @@ class Connection:
     def unreadable(self, b: BadFrame) -> None:
         self.result.unreadable.append(b)
         self.result.frames = (self.result.frames[0], b.frame)
+
+    def quiesce(self) -> None:
+        """Idle beyond the reorder window: nothing can be reordered with what
+        comes next, so drop the saved states and compact."""
+        if self.deferred is not None:
+            self._expire()
+        if self.history or self.since_compact:
+            self._compact()
 
     def _compact(self) -> None:
         """Drop the peer's segments no configuration refers to any more (memory

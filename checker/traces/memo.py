@@ -149,6 +149,25 @@ class Judged(NamedTuple):
     cut: int  # configurations the beam dropped (Side.cut)
 
 
+_FACTS: dict = {}
+
+
+def _facts(shape) -> tuple:
+    """Of a shape, once: the first queue position referred to without and
+    with the ghosts; whether no element has numbers of the peer, of its own;
+    whether any may have its SND.UNA raised."""
+    f = _FACTS.get(shape)
+    if f is None:
+        if len(_FACTS) >= LIMIT:
+            _FACTS.clear()
+        f = _FACTS[shape] = (
+            min((min(i, *q) if q else i for c, g, q, i in shape), default=0),
+            min((min(i, *q, *g) if q or g else i for c, g, q, i in shape), default=0),
+            all(e[0].state in _PEERLESS for e in shape), all(e[0].state in _FREE for e in shape),
+            any(e[0].state in UNA_STATES for e in shape))
+    return f
+
+
 def judge(side, o, wupdate: bool, search):
     """Side `side` sends `o`: through the memo. `search()` runs the real
     search on side.elems and returns (the Elements after, tolerances used),
@@ -165,13 +184,15 @@ def judge(side, o, wupdate: bool, search):
         shape = normalize(elems.items(), do, dp, di)
     else:
         shape, do, dp, di = norm
+    f = _facts(shape)
+    if norm is not None:
         # a base that no number of the shape is relative to is moved to o's (so shapes repeat)
-        if o.ackf and dp != o.ack and all(e[0].state in _PEERLESS for e in shape):
+        if o.ackf and dp != o.ack and f[2]:
             dp = o.ack
-        if do != o.seq and all(e[0].state in _FREE for e in shape):
+        if do != o.seq and f[3]:
             do = o.seq
-    ghosts = o.rst  # a late ghost may still draw a reset from CLOSED or LISTEN: otherwise positions suffice
-    start = min(min(i, *q, *(g if ghosts else ())) if q or (g and ghosts) else i for c, g, q, i in shape)
+    # a late ghost may still draw a reset from CLOSED or LISTEN: otherwise their positions suffice
+    start = f[1] if o.rst else f[0]
     inbox = side.inbox
     segs = []
     acks = []
@@ -185,7 +206,7 @@ def judge(side, o, wupdate: bool, search):
         segs.append(((s.seq - dp) & MASK, a, s.syn, s.ackf, s.fin, s.rst, s.data, s.wnd))
     oseq, oack = (o.seq - do) & MASK, (o.ack - dp) & MASK if o.ackf else o.ack
     back = {}
-    if side.engine.fast:
+    if side.engine.fast and f[4]:
         shape, back = _raise(shape, (oseq, (oseq + o.len) & MASK, *acks))
     key = (shape, oseq, oack, o.syn, o.ackf, o.fin, o.rst, o.data, o.wnd, wupdate, start, tuple(segs))
     shapes = side.engine.shapes
