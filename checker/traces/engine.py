@@ -13,17 +13,29 @@ from model.machine import Model, Outcome
 from model.seq import MASK
 
 
+def _row_facts(model: Model) -> dict:
+    """What the search may assume of these rows: checked once per model (the
+    model's rows do not change once it is built)."""
+    facts = getattr(model, "_conform_row_facts", None)
+    if facts is None:
+        facts = {"standard_sync": sync_rows_standard(model), "invariant": translation_invariant(model),
+                 "memo_blocker": memo_blocker(model)}
+        model._conform_row_facts = facts
+    return facts
+
+
 class Engine:
     """One model and its options, shared by every connection of a capture."""
 
     def __init__(self, model: Model, opts: ConformOptions):
         self.model, self.opts = model, opts
         self.tol = opts.tolerances | opts.profiles
-        self.standard_sync = sync_rows_standard(model)
+        facts = _row_facts(model)
+        self.standard_sync = facts["standard_sync"]
         self.fast = "partial-retransmission" in self.tol and self.standard_sync
-        self.shift = translation_invariant(model) is None
+        self.shift = facts["invariant"] is None
         # whole judgments cached by shape (checker.traces.memo), where the rows allow it
-        self.memo_blocker = memo_blocker(model) if opts.shapes else "turned off"
+        self.memo_blocker = facts["memo_blocker"] if opts.shapes else "turned off"
         self.shapes: dict | None = {} if self.memo_blocker is None else None
         self._blind: dict = {}
         # Per state, the quiet user calls and timeouts worth trying: those with

@@ -375,9 +375,10 @@ SCENARIOS = {f.__name__: f for f in (client_close, server_close, refused_twice, 
 
 
 def record(scenario: str, path: str, ipv6: bool = False, ng: bool = False, snaplen: int = 262144,
-           **kw) -> int:
-    """Run `scenario` over loopback while recording; write `path`. Returns the packet count."""
-    family, addr = (socket.AF_INET6, "::1") if ipv6 else (socket.AF_INET, "127.0.0.1")
+           addr: str | None = None, **kw) -> int:
+    """Run `scenario` over loopback while recording; write `path`. Returns the packet count.
+    (Tests run it inside a private namespace: tests/traces/netns.py `record`.)"""
+    family, addr = (socket.AF_INET6, addr or "::1") if ipv6 else (socket.AF_INET, addr or "127.0.0.1")
     rec = Recorder().start()
     time.sleep(0.05)
     try:

@@ -103,6 +103,28 @@ def record_bulk(path: str, octets: int) -> int:
     return n
 
 
+_SCENARIO = r"""
+import json, sys
+sys.path.insert(0, "tests/traces")
+import loopback
+kw = json.loads(sys.argv[3])
+print(loopback.record(sys.argv[1], sys.argv[2], addr="198.18.0.1", **kw))
+"""
+
+
+def record(scenario: str, path: str, ng: bool = False, snaplen: int = 262144) -> int:
+    """A scenario of tests/traces/loopback.py, over lo in a fresh namespace
+    (198.18.0.1; IPv4 only, IPv6 being disabled there)."""
+    import json
+
+    with namespace() as ns:
+        _ip("-n", ns, "addr", "add", "198.18.0.1/32", "dev", "lo")
+        p = run_in(ns, sys.executable, "-c", _SCENARIO, scenario, path, json.dumps({"ng": ng, "snaplen": snaplen}))
+    if p.returncode:
+        raise RuntimeError(f"recording {scenario} failed: {p.stderr.strip()[-300:]}")
+    return int(p.stdout.split()[-1])
+
+
 # --- the crafted peer against the Linux kernel ----------------------------------------------------
 
 STACK = ("198.18.0.1", 8080)

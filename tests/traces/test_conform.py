@@ -31,7 +31,7 @@ from model.machine import Model
 from model.rows import changed
 from model.seq import ne
 from model.table import ROWS, SEG_SEQ
-from tests.traces import capedit, loopback
+from tests.traces import capedit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "tests", "traces", "data")
@@ -467,18 +467,26 @@ def test_directory_is_unreadable(tmp_path):
     assert cli(str(tmp_path)).returncode == 2
 
 
-# --- live captures over loopback (root) ---------------------------------------------------
+# --- live captures over loopback, in a private namespace (root) ---------------------------------
 
-NO_RECORDING = loopback.can_record()
+def _netns_reason() -> str | None:
+    from tests.traces import netns
+
+    return netns.unavailable()
+
+
+NO_RECORDING = _netns_reason()
 LIVE = [("client_close", False), ("server_close", True), ("refused_twice", False), ("abort", False),
         ("half_close", False), ("reuse_after_time_wait", False), ("slow_reader", False)]
 
 
 @pytest.mark.skipif(NO_RECORDING is not None, reason=f"live capture skipped: {NO_RECORDING}")
-@pytest.mark.parametrize("scenario, v6", LIVE)
-def test_live_linux_connection_is_conformant(standard, tmp_path, scenario, v6):
-    path = str(tmp_path / (scenario + (".pcapng" if v6 else ".pcap")))
-    n = loopback.record(scenario, path, ipv6=v6, ng=v6, snaplen=128)
+@pytest.mark.parametrize("scenario, ng", LIVE)
+def test_live_linux_connection_is_conformant(standard, tmp_path, scenario, ng):
+    from tests.traces import netns
+
+    path = str(tmp_path / (scenario + (".pcapng" if ng else ".pcap")))
+    n = netns.record(scenario, path, ng=ng, snaplen=128)
     assert n >= 4
     rep = conform_file(path, standard)
     assert rep.connections and rep.ok, [c.violation.as_json() for c in rep.connections if c.violation]
@@ -487,7 +495,9 @@ def test_live_linux_connection_is_conformant(standard, tmp_path, scenario, v6):
 
 @pytest.mark.skipif(NO_RECORDING is not None, reason=f"live capture skipped: {NO_RECORDING}")
 def test_live_capture_altered_is_a_violation(standard, tmp_path):
+    from tests.traces import netns
+
     path = str(tmp_path / "live.pcap")
-    loopback.record("client_close", path)
-    out = capedit.edit(path, str(tmp_path / "bad.pcap"), 7, ack=+1)
+    netns.record("client_close", path)
+    out = capedit.edit(path, str(tmp_path / "bad.pcap"), 7, ack=+2)
     assert _violation(out, standard, 7)
