@@ -8,6 +8,8 @@ violation. The abstraction itself is described in checker/traces/conform.py.
 
 from __future__ import annotations
 
+from collections import deque
+
 from checker.traces.capture import ACK, FIN, RST, SYN, BadFrame, Packet
 from checker.traces.endpoints import Elements, Side
 from checker.traces.engine import Engine
@@ -52,10 +54,11 @@ class Connection:
                       "B": Side("B", engine, self.to_b, not fresh)}
         self.last = {"A": None, "B": None}
         self.mss = {"A": None, "B": None}  # the MSS each endpoint announced in its SYN (3.7.1)
+        self.counts = {"A": 0, "B": 0}  # segments judged
         self.done = {"A": False, "B": False}
-        self.syns: set = set()
+        self.syns: frozenset = frozenset()  # (replaced, never changed: saved states share it)
         self.judged = self._roles(first, opts.judge)
-        self.history: list = []  # (packet, state before it) of the last segments judged
+        self.history = deque(maxlen=engine.opts.reorder_segments)  # (packet, state before) of the last ones
         self.deferred = None  # [packet, state before it, packets judged since]
         self.reorder = "capture-reorder" in engine.tol
         self.since_compact = 0
@@ -86,19 +89,22 @@ class Connection:
     # -- saving and restoring (for capture-reorder) ---------------------------------------
     def _save(self) -> tuple:
         r = self.result
+        last, mss, n = self.last, self.mss, self.counts
         return (self.sides["A"].state(), self.sides["B"].state(), len(self.to_a), len(self.to_b),
-                dict(self.last), dict(self.mss), set(self.syns), r.bad_checksums, dict(r.judged),
-                dict(r.tolerances), {k: dict(v) for k, v in r.side_tolerances.items()})
+                last["A"], last["B"], mss["A"], mss["B"], self.syns, r.bad_checksums, n["A"], n["B"],
+                r.tolerances, r.side_tolerances)
 
     def _restore(self, st: tuple) -> None:
-        a, b, na, nb, last, mss, syns, bad, judged, tol, by_side = st
+        a, b, na, nb, last_a, last_b, mss_a, mss_b, syns, bad, n_a, n_b, tol, by_side = st
         self.sides["A"].restore(a)
         self.sides["B"].restore(b)
         del self.to_a[na:], self.frames["B"][na:], self.to_b[nb:], self.frames["A"][nb:]
-        self.last, self.mss, self.syns = dict(last), dict(mss), set(syns)
+        self.last = {"A": last_a, "B": last_b}
+        self.mss = {"A": mss_a, "B": mss_b}
+        self.counts = {"A": n_a, "B": n_b}
+        self.syns = syns
         r = self.result
-        r.bad_checksums, r.judged, r.tolerances = bad, dict(judged), dict(tol)
-        r.side_tolerances = {k: dict(v) for k, v in by_side.items()}
+        r.bad_checksums, r.tolerances, r.side_tolerances = bad, tol, by_side  # (copied on write)
 
     # -- one segment -------------------------------------------------------------------
     def feed(self, p: Packet) -> None:
@@ -138,8 +144,6 @@ class Connection:
 
     def _keep(self, p: Packet, before: tuple) -> None:
         self.history.append((p, before))
-        if len(self.history) > self.engine.opts.reorder_segments:
-            del self.history[0]
 
     def _attempt(self, p: Packet):
         """Apply `p`; None if explained, else (why, side name, segment, closure)."""
@@ -151,7 +155,7 @@ class Connection:
         o = to_segment(p, self.engine.opts.rcv_wnd)
         if o.syn:
             if not o.ackf:
-                self.syns.add((x, o.seq))
+                self.syns = self.syns | {(x, o.seq)}
             self.mss[x] = p.mss()
         pieces = [o]
         peer_mss = self.mss[y]
@@ -166,7 +170,7 @@ class Connection:
                     self.frames[x].append(p.frame)
             return None
         side = self.sides[x]
-        r.judged[x] = r.judged.get(x, 0) + 1
+        self.counts[x] += 1
         wupdate = prev is not None and prev.window != p.window
         for piece in pieces:
             try:
@@ -192,7 +196,8 @@ class Connection:
         bound = self.engine.opts.reorder_seconds
         if not self.history:
             return False
-        na, nb = self.history[0][1][2], self.history[0][1][3]
+        history = list(self.history)
+        na, nb = history[0][1][2], history[0][1][3]
         tails = (self.to_a[na:], self.frames["B"][na:], self.to_b[nb:], self.frames["A"][nb:])
 
         def back_to_now():
@@ -201,12 +206,12 @@ class Connection:
                                  (self.to_b, tails[2], nb), (self.frames["A"], tails[3], nb)):
                 lst[n:] = tail
 
-        for k in range(len(self.history) - 1, -1, -1):
-            q, before = self.history[k]
+        for k in range(len(history) - 1, -1, -1):
+            q, before = history[k]
             if p.time - q.time > bound:
                 break
             self._restore(before)
-            if self._attempt(p) is None and all(self._attempt(q2) is None for q2, _ in self.history[k:]):
+            if self._attempt(p) is None and all(self._attempt(q2) is None for q2, _ in history[k:]):
                 self.result.count("A" if p.source == self.result.a else "B", "capture-reorder")
                 self.history.clear()
                 return True
@@ -257,7 +262,7 @@ class Connection:
         if why == "capped":
             r.reason = r.reason or f"at frame {p.frame}: {info} (--max-configs)"
         else:
-            prev = before[4][x]
+            prev = before[4] if x == "A" else before[5]  # (the last packets of A and B)
             v = self._violation(p, x, o, side, info)
             if prev is not None and prev.ident == p.ident:
                 v.note = (f"byte for byte identical to frame {prev.frame}: if the capture "
@@ -327,6 +332,7 @@ class Connection:
             self._expire()
         r = self.result
         r.incarnations = len(self.syns)
+        r.judged = {k: n for k, n in self.counts.items() if self.judged[k]}
         r.configs = {k: len(s.elems) for k, s in self.sides.items() if self.judged[k]}
         r.settle()
         return r

@@ -97,7 +97,7 @@ class Side:
         self.cut = 0  # configurations dropped by the --keep beam since the side was placed
         self.resync_at = 0  # where the peer's segments still pending start, when placed anew
         self._moves: dict = {}
-        self.norm = None  # (shape, own base, peer base, queue base) while the configurations are not built
+        self.norm = None  # (shape, own base, peer base, queue base, facts) while no configuration is built
         self._elems = Elements(engine.fast)
         if not wildcard:
             w = engine.opts.rcv_wnd
@@ -109,7 +109,7 @@ class Side:
         """The configurations (built from the shape state if that is what is kept)."""
         if self._elems is None:
             self._elems = self.fresh()
-            memo.materialize(*self.norm, self._elems)
+            memo.materialize(*self.norm[:4], self._elems)
             self.norm = None
         return self._elems
 
@@ -139,7 +139,7 @@ class Side:
         if self.wildcard:
             return self.resync_at
         if self.norm is not None:
-            shape, _, _, di = self.norm
+            shape, _, _, di, _ = self.norm
             return di + min((min(i, *g, *q) if g or q else i for _, g, q, i in shape), default=0)
         return min((min(i, *g, *q) if g or q else i for (_, g, q), i in self._elems.items()),
                    default=len(self.inbox))
@@ -148,8 +148,8 @@ class Side:
         """The first `drop` of the peer's segments were removed from the inbox."""
         self.resync_at = max(0, self.resync_at - drop)
         if self.norm is not None:
-            shape, do, dp, di = self.norm
-            self.norm = (shape, do, dp, di - drop)
+            shape, do, dp, di, facts = self.norm
+            self.norm = (shape, do, dp, di - drop, facts)
             return
         out = self.fresh()
         for (c, g, q), i in self._elems.items():

@@ -142,6 +142,7 @@ class Judged(NamedTuple):
     next bases), how far the bases moved, and the tolerances used."""
 
     shape: frozenset
+    facts: tuple  # facts(shape)
     ddo: int
     ddp: int
     ddi: int
@@ -149,23 +150,14 @@ class Judged(NamedTuple):
     cut: int  # configurations the beam dropped (Side.cut)
 
 
-_FACTS: dict = {}
-
-
-def _facts(shape) -> tuple:
-    """Of a shape, once: the first queue position referred to without and
-    with the ghosts; whether no element has numbers of the peer, of its own;
-    whether any may have its SND.UNA raised."""
-    f = _FACTS.get(shape)
-    if f is None:
-        if len(_FACTS) >= LIMIT:
-            _FACTS.clear()
-        f = _FACTS[shape] = (
-            min((min(i, *q) if q else i for c, g, q, i in shape), default=0),
+def facts(shape) -> tuple:
+    """Of a shape: the first queue position referred to without and with the
+    ghosts; whether no element has numbers of the peer, of its own; whether
+    any may have its SND.UNA raised. (Raising or lowering SND.UNA changes none.)"""
+    return (min((min(i, *q) if q else i for c, g, q, i in shape), default=0),
             min((min(i, *q, *g) if q or g else i for c, g, q, i in shape), default=0),
             all(e[0].state in _PEERLESS for e in shape), all(e[0].state in _FREE for e in shape),
             any(e[0].state in UNA_STATES for e in shape))
-    return f
 
 
 def judge(side, o, wupdate: bool, search):
@@ -182,9 +174,9 @@ def judge(side, o, wupdate: bool, search):
         do, dp = o.seq, (o.ack if o.ackf else 0)
         di = min(min(i, *g, *q) if g or q else i for (c, g, q), i in elems.items())
         shape = normalize(elems.items(), do, dp, di)
+        f = facts(shape)
     else:
-        shape, do, dp, di = norm
-    f = _facts(shape)
+        shape, do, dp, di, f = norm
     if norm is not None:
         # a base that no number of the shape is relative to is moved to o's (so shapes repeat)
         if o.ackf and dp != o.ack and f[2]:
@@ -222,12 +214,13 @@ def judge(side, o, wupdate: bool, search):
         posts, used = found
         ndo, ndp = o.seq, (o.ack if o.ackf else dp)
         ndi = min((min(i, *g, *q) if g or q else i for (c, g, q), i in posts.items()), default=di)
-        hit = Judged(normalize(posts.items(), ndo, ndp, ndi), (ndo - do) & MASK, (ndp - dp) & MASK,
-                     ndi - di, used, side.cut - cut)
+        nshape = normalize(posts.items(), ndo, ndp, ndi)
+        hit = Judged(nshape, facts(nshape), (ndo - do) & MASK, (ndp - dp) & MASK, ndi - di, used,
+                     side.cut - cut)
         if len(shapes) >= LIMIT:
             shapes.clear()
         shapes[key] = hit
     else:
         side.cut += hit.cut
     return (_lower(hit.shape, back, hit.ddo), (do + hit.ddo) & MASK, (dp + hit.ddp) & MASK,
-            di + hit.ddi), dict(hit.used)
+            di + hit.ddi, hit.facts), dict(hit.used)

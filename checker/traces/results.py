@@ -76,10 +76,11 @@ class ConnectionResult:
     roles: str = ""  # how client and server were told apart (for --judge client/server)
 
     def count(self, side: str, name: str, n: int = 1) -> None:
-        """A tolerance used for a segment of `side`."""
-        self.tolerances[name] = self.tolerances.get(name, 0) + n
-        d = self.side_tolerances.setdefault(side, {})
-        d[name] = d.get(name, 0) + n
+        """A tolerance used for a segment of `side`. The dicts are replaced,
+        never changed: a connection's saved states share them."""
+        self.tolerances = {**self.tolerances, name: self.tolerances.get(name, 0) + n}
+        d = self.side_tolerances.get(side, {})
+        self.side_tolerances = {**self.side_tolerances, side: {**d, name: d.get(name, 0) + n}}
 
     @property
     def name(self) -> str:
