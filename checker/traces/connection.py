@@ -8,8 +8,6 @@ violation. The abstraction itself is described in checker/traces/conform.py.
 
 from __future__ import annotations
 
-from collections import deque
-
 from checker.traces.capture import ACK, FIN, RST, SYN, BadFrame, Packet
 from checker.traces.endpoints import Elements, Side
 from checker.traces.engine import Engine
@@ -58,7 +56,7 @@ class Connection:
         self.done = {"A": False, "B": False}
         self.syns: frozenset = frozenset()  # (replaced, never changed: saved states share it)
         self.judged = self._roles(first, opts.judge)
-        self.history = deque(maxlen=engine.opts.reorder_segments)  # (packet, state before) of the last ones
+        self.history: list = []  # (packet, state before it) of the last segments judged
         self.deferred = None  # [packet, state before it, packets judged since]
         self.reorder = "capture-reorder" in engine.tol
         self.since_compact = 0
@@ -143,7 +141,10 @@ class Connection:
         self._fail(p, before)
 
     def _keep(self, p: Packet, before: tuple) -> None:
-        self.history.append((p, before))
+        h = self.history
+        h.append((p, before))
+        if len(h) > self.engine.opts.reorder_segments:
+            del h[0]
 
     def _attempt(self, p: Packet):
         """Apply `p`; None if explained, else (why, side name, segment, closure)."""
@@ -333,7 +334,7 @@ class Connection:
         r = self.result
         r.incarnations = len(self.syns)
         r.judged = {k: n for k, n in self.counts.items() if self.judged[k]}
-        r.configs = {k: len(s.elems) for k, s in self.sides.items() if self.judged[k]}
+        r.configs = {k: s.size() for k, s in self.sides.items() if self.judged[k]}
         r.settle()
         return r
 

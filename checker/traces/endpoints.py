@@ -117,6 +117,10 @@ class Side:
     def elems(self, value: Elements) -> None:
         self._elems, self.norm = value, None
 
+    def size(self) -> int:
+        """How many configurations (without building them)."""
+        return len(self.norm[0]) if self.norm is not None else len(self._elems)
+
     def fresh(self) -> Elements:
         return Elements(self.engine.fast)
 
