@@ -17,7 +17,7 @@ import sys
 from checker.cli.common import add_command, one_line_errors
 from checker.traces.capture import CaptureError
 from checker.traces.conform import conform_file
-from checker.traces.options import DEFAULT_RCV_WND, PROFILES, TOLERANCES, ConformOptions, parse_judge
+from checker.traces.options import DEFAULT_RCV_WND, EXTENSIONS, TOLERANCES, ConformOptions, parse_judge
 from checker.traces.results import CONFORMS, NOT_CHECKED, VIOLATION, Report
 
 EXIT_TEXT = ("Exit status: 0 every connection was checked and conforms; 1 a violation; 2 a usage "
@@ -54,9 +54,9 @@ def register(subparsers) -> None:
     p.add_argument("--max-violations", type=int, default=5, metavar="N",
                    help="violations reported per endpoint of a connection (default 5); after each the "
                         "endpoint is placed anew from the segments that follow")
-    p.add_argument("--profile", action="append", default=[], choices=sorted(PROFILES), metavar="NAME",
-                   help="behaviour beyond RFC 9293 to accept (repeatable): "
-                        + "; ".join(f"{k}: {v}" for k, v in PROFILES.items()))
+    p.add_argument("--with", dest="extensions", action="append", default=[], choices=sorted(EXTENSIONS),
+                   metavar="NAME", help="accept behaviour beyond RFC 9293 (repeatable): "
+                   + "; ".join(f"{k}: {v}" for k, v in EXTENSIONS.items()))
     p.add_argument("--reorder-window", default="3,1000", metavar="SEGMENTS,MICROSECONDS",
                    help="capture-reorder: how far out of place (segments, and microseconds apart) a "
                         "segment may be recorded (default 3,1000)")
@@ -97,7 +97,7 @@ def options(args) -> ConformOptions:
     return ConformOptions(rcv_wnd=args.rcv_wnd, tolerances=tol, max_configs=args.max_configs,
                           merge_duplicates=args.merge_duplicates, judge=judge,
                           max_violations=args.max_violations, reorder_segments=segs,
-                          reorder_seconds=us / 1e6, profiles=frozenset(args.profile), keep=args.keep)
+                          reorder_seconds=us / 1e6, extensions=frozenset(args.extensions), keep=args.keep)
 
 
 def run(args) -> int:
@@ -138,7 +138,7 @@ def run(args) -> int:
     per = endpoint_summary(conns)
     if args.json:
         json.dump({"model": {"name": model.name, "source": model.source},
-                   "tolerances": sorted(opts.tolerances), "profiles": sorted(opts.profiles),
+                   "tolerances": sorted(opts.tolerances), "extensions": sorted(opts.extensions),
                    "judge": [str(j) for j in opts.judge] or ["both endpoints"],
                    "max_violations": opts.max_violations,
                    "reorder_window": {"segments": opts.reorder_segments,

@@ -133,7 +133,7 @@ turns them off, and the report counts each one a connection needed.
     recorded after it, all within `reorder_seconds` (states are saved and
     replayed). Within one direction (a multi-core capture point) and between
     the two (an ACK recorded before the data it acknowledges).
-Profile tfo (RFC 7413, off unless asked): a listener takes a SYN's data at
+Extension tfo (RFC 7413, off unless asked, `--with tfo`): a listener takes a SYN's data at
 once (its SYN,ACK acknowledges SEG.SEQ+1+data) and may send data in
 SYN-RECEIVED.
 

@@ -53,7 +53,7 @@ class Connection:
         self.last = {"A": None, "B": None}
         self.mss = {"A": None, "B": None}  # the MSS each endpoint announced in its SYN (3.7.1)
         self.counts = {"A": 0, "B": 0}  # segments judged
-        self.done = {"A": False, "B": False}
+        self.stopped = {"A": False, "B": False}  # no longer judged (--max-violations reached)
         self.syns: frozenset = frozenset()  # (replaced, never changed: saved states share it)
         self.judged = self._roles(first, opts.judge)
         self.history: list = []  # (packet, state before it) of the last segments judged
@@ -79,6 +79,24 @@ class Connection:
             out[side] = any(sp.role == role if sp.role else
                             (sp.addr == addr and (sp.port is None or sp.port == port)) for sp in specs)
         return out
+
+    @property
+    def done(self) -> bool:
+        """Neither endpoint is judged any more."""
+        return all(self.stopped[k] or not self.judged[k] for k in ("A", "B"))
+
+    def inject(self, p: Packet) -> None:
+        """`p` reaches its receiver as network input, never judged as sent (a
+        segment a test harness wrote itself: an attacker's RST)."""
+        r = self.result
+        r.frames = (r.frames[0], p.frame)
+        r.segments += 1
+        self.last_time = p.time
+        x = "A" if p.source == r.a else "B"
+        self.last[x] = p
+        (self.to_b if x == "A" else self.to_a).append(Arrive(to_segment(p, self.engine.opts.rcv_wnd)))
+        self.frames[x].append(p.frame)
+        self.history.clear()
 
     @property
     def selected(self) -> bool:
@@ -164,7 +182,7 @@ class Connection:
             pieces = _split(o, peer_mss)
             r.count(x, "super-segment")
         inbox = self.to_b if x == "A" else self.to_a
-        if not self.judged[x] or self.done[x]:
+        if not self.judged[x] or self.stopped[x]:
             for piece in pieces:
                 if not p.bad_checksum:
                     inbox.append(Arrive(piece))
@@ -277,10 +295,10 @@ class Connection:
                     "(see the capturing tool's drop count), this is no TCP error")
             if "tfo" not in self.engine.tol and self._syn_data(x):
                 v.note = (v.note + "; " if v.note else "") + (
-                    "data on a SYN was acknowledged: TCP Fast Open (RFC 7413); --profile tfo judges it")
+                    "data on a SYN was acknowledged: TCP Fast Open (RFC 7413); --with tfo judges it")
             r.violations.append(v)
         if len([v for v in r.violations if v.sender == x]) >= self.engine.opts.max_violations:
-            self.done[x] = True
+            self.stopped[x] = True
         else:
             r.resynchronised += 1
         side.resync(lo)
@@ -323,7 +341,7 @@ class Connection:
         for x, inbox in (("A", self.to_a), ("B", self.to_b)):
             y = "B" if x == "A" else "A"
             side = self.sides[x]
-            drop = side.oldest() if self.judged[x] and not self.done[x] else len(inbox)
+            drop = side.oldest() if self.judged[x] and not self.stopped[x] else len(inbox)
             if drop > 0:
                 del inbox[:drop], self.frames[y][:drop]
                 side.rebase(drop)

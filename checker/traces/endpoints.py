@@ -421,6 +421,7 @@ class Side:
         result: list = []
 
         def search():
+            self.engine.trim_caches()
             self._moves = {}
             clo = self.closure(o.seq if o.syn else None)
             posts, used = self.explain(o, clo, wupdate=wupdate)

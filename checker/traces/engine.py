@@ -29,7 +29,7 @@ class Engine:
 
     def __init__(self, model: Model, opts: ConformOptions):
         self.model, self.opts = model, opts
-        self.tol = opts.tolerances | opts.profiles
+        self.tol = opts.tolerances | opts.extensions
         facts = _row_facts(model)
         self.standard_sync = facts["standard_sync"]
         self.fast = "partial-retransmission" in self.tol and self.standard_sync
@@ -66,6 +66,18 @@ class Engine:
         for st in pipe:
             self.reply_ctl[st] = pooled
             self.arrival_changes[st] = any(self.arrival_changes.get(t) for t in pipe)
+
+    STEP_CACHE = 200_000  # entries of the model's step cache kept while checking (about 100 MB)
+
+    def trim_caches(self) -> None:
+        """Bound the step caches: a search over many distinct configurations
+        (a long --strict run) would otherwise fill the model's cache (2 M
+        entries, a gigabyte) before it empties itself."""
+        cache = getattr(self.model, "_cache", None)
+        if cache is not None and len(cache) > self.STEP_CACHE:
+            cache.clear()
+        if len(self._blind) > self.STEP_CACHE:
+            self._blind.clear()
 
     def canonical(self, c: Config) -> Config:
         """CLOSED and LISTEN forget the ISS (a new incarnation picks another).

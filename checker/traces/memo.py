@@ -52,7 +52,7 @@ from model.seq import MASK
 
 _FREE = (S.CLOSED, S.LISTEN)  # no sequence number in their configurations (the TCB is fresh)
 _PEERLESS = (S.CLOSED, S.LISTEN, S.SYN_SENT)  # no number of the peer (IRS not known yet)
-LIMIT = 200_000  # shapes kept; then the memo starts again
+LIMIT = 20_000  # shapes kept; then the memo starts again (bounded memory: a shape may hold --keep configurations)
 
 
 def memo_blocker(model: Model) -> str | None:

@@ -34,8 +34,8 @@ TOLERANCES = {
                        "the reorder window (a few segments and microseconds)",
 }
 
-# Profiles: behaviour beyond RFC 9293 that a stack may have, off unless asked for.
-PROFILES = {
+# Extensions: behaviour beyond RFC 9293 that a stack may have, off unless asked for (--with NAME).
+EXTENSIONS = {
     "tfo": "RFC 7413 TCP Fast Open: a listener may take the data of a SYN (its SYN,ACK acknowledges "
            "it) and send data in SYN-RECEIVED",
 }
@@ -114,12 +114,12 @@ class ConformOptions:
     merge_duplicates: bool = False
     ghosts: int = 16
     keep: int = 32  # beyond this many configurations after a segment, keep those assuming fewest losses
-    shapes: bool = True
+    shapes: bool = True  # reuse a judgment of the same shape (checker.traces.memo); off: search every time
     judge: tuple = ()  # JudgeSpecs: judge only these endpoints (the others' segments are arbitrary input)
     max_violations: int = 5  # per connection and endpoint; then that endpoint is no longer judged
     reorder_segments: int = 3  # capture-reorder: how far a segment may be recorded out of place
     reorder_seconds: float = 0.001  # ... and how far apart in time
-    profiles: frozenset = frozenset()  # names of PROFILES in force  # reuse a judgment of the same shape (checker.traces.memo); off: search every time
+    extensions: frozenset = frozenset()  # names of EXTENSIONS in force
 
 
 def sync_rows_standard(model: Model) -> bool:

@@ -1,5 +1,5 @@
 """Data (and FIN) on a SYN: what RFC 9293 allows and the table abstracts away,
-and TCP Fast Open (RFC 7413) as a profile. Each function takes a step the
+and TCP Fast Open (RFC 7413) as an extension (`--with tfo`). Each function takes a step the
 table made (`model.machine.Outcome`) and gives the outcome with the SYN's
 data counted; the rows themselves are never restated.
 
@@ -12,7 +12,7 @@ data counted; the rows themselves are never restated.
   step"): a SYN,ACK's text is taken, RCV.NXT = SEG.SEQ + 1 + D, and the ACK
   sent acknowledges it. (A listener queues a SYN's text for processing in
   SYN-RECEIVED, 3.10.7.2, or drops it, as the table does.)
-- tfo (RFC 7413 2, 4.2): a listener takes the data of a SYN at once (its
+- tfo (RFC 7413 2, 4.2; off unless asked): a listener takes the data of a SYN at once (its
   SYN,ACK acknowledges SEG.SEQ + 1 + D) and may send data in SYN-RECEIVED,
   before the handshake completes.
 """
@@ -44,7 +44,7 @@ def sent_with_data(o, m, cfg: Config) -> Config | None:
 def taken(c: Config, seg, r: Outcome, tol) -> tuple[str, Outcome] | None:
     """The arrival of the SYN-carrying `seg` at `c`, with its text taken:
     ("syn-data", outcome) in SYN-SENT, ("tfo", outcome) in LISTEN with the
-    tfo profile; None when it does not apply."""
+    tfo extension; None when it does not apply."""
     if not (seg.syn and seg.data and not seg.rst):
         return None
     if c.state is S.SYN_SENT and seg.ackf and "syn-data" in tol:
@@ -64,7 +64,7 @@ def taken(c: Config, seg, r: Outcome, tol) -> tuple[str, Outcome] | None:
 
 
 def tfo_send(step, c: Config, o) -> Outcome | None:
-    """SEND in SYN-RECEIVED under the tfo profile: what SEND does in
+    """SEND in SYN-RECEIVED under the tfo extension: what SEND does in
     ESTABLISHED (3.10.2), the endpoint staying in SYN-RECEIVED."""
     if c.state is not S.SYN_RECEIVED or not o.data or o.syn or o.rst:
         return None

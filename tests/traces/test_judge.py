@@ -232,14 +232,14 @@ def test_data_on_syn_conforms_as_rfc_9293_allows(standard, tmp_path):
     assert v.packet.frame == 1 and v.segment.syn and v.segment.data == 100
 
 
-def test_tcp_fast_open_is_a_profile(standard, tmp_path):
+def test_tcp_fast_open_is_an_extension(standard, tmp_path):
     path = _open_with_data(str(tmp_path / "tfo.pcap"), tfo=True)
-    c = only(conform_file(path, standard, ConformOptions(profiles=frozenset({"tfo"}))))
+    c = only(conform_file(path, standard, ConformOptions(extensions=frozenset({"tfo"}))))
     assert c.status == CONFORMS and c.side_tolerances["B"].get("tfo", 0) >= 1
     # without the profile: the SYN,ACK acknowledging the SYN's data, reported as such
     c = only(conform_file(path, standard))
     assert c.status == VIOLATION and c.violation.packet.frame == 2 and c.violation.sender == "B"
-    assert "TCP Fast Open" in c.violation.note and "--profile tfo" in c.violation.note
+    assert "TCP Fast Open" in c.violation.note and "--with tfo" in c.violation.note
 
 
 # --- capture artefacts -------------------------------------------------------------------------------
