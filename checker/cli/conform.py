@@ -111,12 +111,15 @@ def run(args) -> int:
     reports: list[Report] = []
     errors: list[str] = []
     for path in args.files:
+        show = progress_line(path, enabled=not (args.quiet or args.json))
         try:
-            rep = conform_file(path, model, opts)
+            rep = conform_file(path, model, opts, progress=show)
         except CaptureError as err:
+            show.clear()
             errors.append(str(err))
             print(f"error: {err}", file=sys.stderr)
             continue
+        show.clear()
         reports.append(rep)
         if rep.error:
             errors.append(rep.error)
@@ -157,6 +160,32 @@ def run(args) -> int:
                       f"judged, {d['violations']} violations" + (f"; tolerated: {tol}" if tol else ""))
         print(verdict_line(reports, conns, bad, unsure, stray, len(errors)))
     return code
+
+
+class progress_line:
+    """A self-overwriting line on stderr for a long file: only on a terminal,
+    not with --quiet or --json, once the file has taken two seconds."""
+
+    def __init__(self, path: str, enabled: bool, stream=None):
+        import time
+
+        self.path, self.stream = path, stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.t0, self.shown, self.clock = time.perf_counter(), False, time.perf_counter
+
+    def __call__(self, segments: int, connections: int) -> None:
+        dt = self.clock() - self.t0
+        if self.enabled and dt >= 2.0:
+            self.stream.write(f"\r\033[Kconform: {self.path}: {segments:,} segments, {connections:,} "
+                              f"connections, {segments / dt:,.0f} segments/s")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.shown = False
 
 
 def endpoint_summary(conns) -> dict:

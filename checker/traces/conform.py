@@ -191,10 +191,12 @@ __all__ = ["Connection", "conform_packets", "conform_capture", "conform_file", "
 
 
 def conform_packets(items: Iterable, model: Model, opts: ConformOptions | None = None,
-                    engine: Engine | None = None, unattributed: list | None = None) -> list[ConnectionResult]:
+                    engine: Engine | None = None, unattributed: list | None = None,
+                    progress=None) -> list[ConnectionResult]:
     """Split the segments into connections by 4-tuple and check each. `items`
     may hold BadFrames too: each goes to its connection (or, when its ports
-    are unknown, to `unattributed`)."""
+    are unknown, to `unattributed`). `progress(segments, connections)` is
+    called now and then."""
     opts = opts or ConformOptions()
     engine = engine or Engine(model, opts)
     conns: dict = {}
@@ -209,6 +211,8 @@ def conform_packets(items: Iterable, model: Model, opts: ConformOptions | None =
         for p in items:
             n += 1
             if not n & 0x1FFF:  # now and then: connections idle beyond the reorder window keep no history
+                if progress is not None:
+                    progress(n, len(order))
                 for c in order:
                     if c.last_time < p.time - quiet:
                         c.quiesce()
@@ -246,7 +250,7 @@ def _report(cap: Capture, model: Model, results, unattributed, seconds) -> Repor
                   unattributed=unattributed, reassembled=cap.reassembled, error=cap.error)
 
 
-def conform_file(path: str, model: Model, opts: ConformOptions | None = None) -> Report:
+def conform_file(path: str, model: Model, opts: ConformOptions | None = None, progress=None) -> Report:
     """Read a capture file (or "-") as a stream and check every connection in
     it. A file that holds no frame at all raises CaptureError; one that
     breaks part way is judged up to the break (Report.error says where)."""
@@ -262,7 +266,7 @@ def conform_file(path: str, model: Model, opts: ConformOptions | None = None) ->
                 raise
             cap.error = str(err)
 
-    results = conform_packets(items(), model, opts, unattributed=unattributed)
+    results = conform_packets(items(), model, opts, unattributed=unattributed, progress=progress)
     if cap.error:
         for r in results:
             if r.status == CONFORMS:
