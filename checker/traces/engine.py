@@ -37,6 +37,7 @@ class Engine:
         # whole judgments cached by shape (checker.traces.memo), where the rows allow it
         self.memo_blocker = facts["memo_blocker"] if opts.shapes else "turned off"
         self.shapes: dict | None = {} if self.memo_blocker is None else None
+        self.shape_cells = 0  # configurations held by self.shapes (keys and values)
         self._blind: dict = {}
         # Per state, the quiet user calls and timeouts worth trying: those with
         # a row that sends nothing and answers no error (read off the table).

@@ -52,7 +52,7 @@ from model.seq import MASK
 
 _FREE = (S.CLOSED, S.LISTEN)  # no sequence number in their configurations (the TCB is fresh)
 _PEERLESS = (S.CLOSED, S.LISTEN, S.SYN_SENT)  # no number of the peer (IRS not known yet)
-LIMIT = 20_000  # shapes kept; then the memo starts again (bounded memory: a shape may hold --keep configurations)
+LIMIT = 400_000  # configurations held by the stored shapes (about 150 MB); then the memo starts again
 
 
 def memo_blocker(model: Model) -> str | None:
@@ -217,8 +217,11 @@ def judge(side, o, wupdate: bool, search):
         nshape = normalize(posts.items(), ndo, ndp, ndi)
         hit = Judged(nshape, facts(nshape), (ndo - do) & MASK, (ndp - dp) & MASK, ndi - di, used,
                      side.cut - cut)
-        if len(shapes) >= LIMIT:
+        engine = side.engine
+        engine.shape_cells += len(nshape) + len(shape) + 1
+        if engine.shape_cells >= LIMIT:
             shapes.clear()
+            engine.shape_cells = len(nshape) + len(shape) + 1
         shapes[key] = hit
     else:
         side.cut += hit.cut
