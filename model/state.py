@@ -18,6 +18,11 @@ class State(enum.Enum):
     LAST_ACK = "LAST-ACK"
     TIME_WAIT = "TIME-WAIT"
 
+    # Members are singletons compared by identity: hash them so too (Enum's
+    # own __hash__ is Python code, and configurations are hashed millions of
+    # times by the explorer and by conform).
+    __hash__ = object.__hash__
+
     def __str__(self) -> str:
         return self.value
 

@@ -9,6 +9,7 @@ from checker.analysis.options import Options
 from checker.load import variant_names
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_CHECKED = 3  # nothing failed, but something asked for was not checked
 
 
 class UsageError(Exception):

@@ -76,7 +76,7 @@ def judge(pcap: str, model: Model, injected: set[int] = frozenset(),
             (f" (tolerated: {', '.join(f'{k} x{v}' for k, v in sorted(tol.items()))})" if tol else "")
         return Verdict(True, results, segs, text)
     c = bad[0]
-    if c.status == "inconclusive":
+    if c.status == "not checked":
         return Verdict(False, results, segs, f"{c.name}: not checked: {c.reason}")
     v = c.violation
     sender = f"{v.packet.src}:{v.packet.sport}"

@@ -1,34 +1,43 @@
-"""Reading TCP segments out of a capture file (pcap or pcapng, IPv4 and IPv6).
+"""Reading TCP segments out of a capture (pcap or pcapng, IPv4 and IPv6).
 
-The file formats (both pcap byte orders and timestamp resolutions, pcapng
-sections with several interfaces of different link types) are read with
-scapy's raw readers (`scapy.utils.RawPcapReader`, `RawPcapNgReader`), which
-hand back the captured bytes without dissecting them. The few header fields
-`conform` needs are then decoded here with `struct`, for two reasons: speed
-(a full scapy dissection costs about 100 times more), and lengths: the
-number of data octets of a segment (SEG.LEN of RFC 9293 3.3.1, without SYN
-and FIN) is taken from the IP header's length fields, never from the bytes
-captured, so a capture truncated by a snap length (`tcpdump -s 96`) still
-counts its data correctly.
+The frames come from `checker.traces.pcapfile` (files, standard input,
+compressed data), one at a time: a capture is never held in memory. The few
+header fields `conform` needs are decoded here with `struct` (a full scapy
+dissection costs about 100 times more). Lengths come from the IP header,
+never from the bytes captured, so a capture truncated by a snap length
+(`tcpdump -s 96`) still counts SEG.LEN (RFC 9293 3.3.1) correctly.
 
-What is skipped, and counted: packets that are not TCP, IP fragments (only
-unfragmented segments carry a complete TCP header and length), packets whose
-TCP header was cut by the snap length, and packets of unsupported link types.
-Checksums are not verified: a capture taken on the sending host sees the
-unfinished checksums of checksum offload (on `lo` always).
+What a frame may be, and what becomes of it:
+- a TCP segment: a `Packet`. Its checksum (RFC 9293 3.1, MUST-2/MUST-3) is
+  verified where the whole segment was captured. A wrong one is what the
+  receiver drops: the segment is judged as sent but never received
+  (`Packet.bad_checksum`), and counted. The unfinished checksum of checksum
+  offload (the pseudo-header sum alone, which every capture on Linux `lo`
+  and many on a sending host show) is counted as such and taken as sent.
+- an IPv4 or IPv6 fragment: kept until its datagram is complete (RFC 791
+  3.2, RFC 8200 4.5), then decoded as the segment it carries, numbered by the
+  frame that completed it. Overlapping fragments, and datagrams still
+  incomplete at the end, are `BadFrame`s.
+- impossible lengths (IP total length beyond the frame on the wire, header
+  lengths shorter than a header or beyond the packet): a `BadFrame` naming
+  the frame and the field, attributed to its connection where the ports can
+  be read.
+- not TCP, or of a link type not supported: skipped and counted.
 
-Unreadable input raises `CaptureError` with one line naming the file and,
-where known, the byte offset.
+Unreadable files raise `CaptureError` (from pcapfile) with one line.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import logging
-import os
+import socket
 import struct
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
+
+from checker.traces.pcapfile import CaptureError, frames
+
+__all__ = ["CaptureError", "Packet", "BadFrame", "Capture", "decode", "stream", "read", "endpoint_text"]
 
 # Link types (https://www.tcpdump.org/linktypes.html).
 LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP = 0, 1, 101, 108
@@ -39,10 +48,6 @@ DLT_RAW_ALIASES = (12, 14)  # DLT_RAW on some BSDs
 FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
 FLAG_NAMES = ((SYN, "SYN"), (RST, "RST"), (FIN, "FIN"), (PSH, "PSH"), (ACK, "ACK"), (URG, "URG"),
               (ECE, "ECE"), (CWR, "CWR"))
-
-
-class CaptureError(Exception):
-    """The file cannot be read as a capture (exit 2)."""
 
 
 class Packet(NamedTuple):
@@ -63,6 +68,7 @@ class Packet(NamedTuple):
     window: int
     options: tuple  # ((kind, value), ...): MSS, WS, SACK-permitted, SACK blocks, TS
     ident: int  # hash of the IP packet as captured (byte-identical copies: see --merge-duplicates)
+    bad_checksum: bool = False  # the receiver drops it (RFC 9293 3.1): sent, never received
 
     @property
     def source(self) -> tuple[str, int]:
@@ -75,26 +81,63 @@ class Packet(NamedTuple):
     def flag_names(self) -> str:
         return ",".join(n for bit, n in FLAG_NAMES if self.flags & bit)
 
+    def mss(self) -> int | None:
+        for kind, value in self.options:
+            if kind == "MSS":
+                return value
+        return None
+
+
+class BadFrame(NamedTuple):
+    """A frame that holds no readable segment: its number, time, why, and
+    the connection's endpoints ((src, sport), (dst, dport)) where readable."""
+
+    frame: int
+    time: float
+    reason: str
+    endpoints: tuple | None = None
+
+
+MAX_PROBLEMS = 200  # BadFrames kept for the report (all are counted)
+MAX_FRAGMENTED = 4096  # datagrams being reassembled at once
+
 
 @dataclass
 class Capture:
     path: str
-    packets: list[Packet] = field(default_factory=list)
+    packets: list[Packet] = field(default_factory=list)  # filled by read(), not by stream()
     frames: int = 0  # every packet in the file
+    segments: int = 0
     skipped: dict = field(default_factory=dict)  # reason -> count
     linktypes: set = field(default_factory=set)
+    checksums: dict = field(default_factory=dict)  # verified / offload / bad / not captured -> count
+    problems: list = field(default_factory=list)  # the first MAX_PROBLEMS BadFrames
+    bad_frames: int = 0
+    reassembled: int = 0
+    error: str | None = None  # a CaptureError met part way: what was read before it is judged
+    _frags: OrderedDict = field(default_factory=OrderedDict)
+    _out: list = field(default_factory=list)  # BadFrames not yet handed out
+    _names: dict = field(default_factory=dict)  # address bytes -> text
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def count(self, what: str) -> None:
+        self.checksums[what] = self.checksums.get(what, 0) + 1
+
+    def bad(self, frame: int, ts: float, reason: str, endpoints=None) -> None:
+        b = BadFrame(frame, ts, reason, endpoints)
+        self.bad_frames += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(b)
+        self._out.append(b)
 
 
 def endpoint_text(addr: str, port: int) -> str:
     return f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
 
 
-# --- header decoding ------------------------------------------------------------
-
-_IP6_EXT = {0, 43, 60, 51}  # hop-by-hop, routing, destination options, AH (44 fragment: skipped)
+_IP6_EXT = {0, 43, 60, 51}  # hop-by-hop, routing, destination options, AH (44: fragment)
 
 
 def _ip_offset(linktype: int, buf: bytes) -> int | None:
@@ -148,63 +191,51 @@ def _tcp_options(raw: bytes) -> tuple:
     return tuple(out)
 
 
-def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture) -> Packet | None:
-    """The TCP segment in one captured frame, or None (and the reason counted)."""
-    off = _ip_offset(linktype, buf)
-    if off is None:
-        cap.skip("not IP" if linktype in (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2)
-                 else f"link type {linktype} not supported")
-        return None
-    if len(buf) < off + 20:
-        cap.skip("truncated IP header")
-        return None
-    version = buf[off] >> 4
-    if version == 4:
-        ihl = (buf[off] & 0x0F) * 4
-        total = struct.unpack_from("!H", buf, off + 2)[0]
-        frag = struct.unpack_from("!H", buf, off + 6)[0]
-        if buf[off + 9] != 6:
-            cap.skip("not TCP")
-            return None
-        if frag & 0x3FFF:  # MF set or a non-zero offset
-            cap.skip("IP fragment")
-            return None
-        if ihl < 20 or len(buf) < off + ihl:
-            cap.skip("truncated IP header")
-            return None
-        src = ipaddress.IPv4Address(buf[off + 12:off + 16]).compressed
-        dst = ipaddress.IPv4Address(buf[off + 16:off + 20]).compressed
-        tcp = off + ihl
-        # total length 0: a TSO super-packet recorded before segmentation; use what was captured
-        ip_end = off + total if total else len(buf)
-        if total and total < ihl:
-            cap.skip("bad IP length")
-            return None
-    elif version == 6:
-        if len(buf) < off + 40:
-            cap.skip("truncated IP header")
-            return None
-        plen = struct.unpack_from("!H", buf, off + 4)[0]
-        nxt = buf[off + 6]
-        src = ipaddress.IPv6Address(buf[off + 8:off + 24]).compressed
-        dst = ipaddress.IPv6Address(buf[off + 24:off + 40]).compressed
-        tcp = off + 40
-        ip_end = off + 40 + plen if plen else len(buf)
-        while nxt in _IP6_EXT:
-            if len(buf) < tcp + 2:
-                cap.skip("truncated IP header")
-                return None
-            hlen = (buf[tcp + 1] + 2) * 4 if nxt == 51 else (buf[tcp + 1] + 1) * 8
-            nxt = buf[tcp]
-            tcp += hlen
-        if nxt == 44:
-            cap.skip("IP fragment")
-            return None
-        if nxt != 6:
-            cap.skip("not TCP")
-            return None
-    else:
-        cap.skip("not IP")
+def _addr(cap: Capture, family: int, raw: bytes) -> str:
+    """An address as text (RFC 5952 for IPv6), each one made once."""
+    text = cap._names.get(raw)
+    if text is None:
+        if len(cap._names) > 100_000:
+            cap._names.clear()
+        text = cap._names[raw] = socket.inet_ntop(family, raw)
+    return text
+
+
+def _fold(s: int) -> int:
+    """The one's complement sum (RFC 1071) of the 16-bit words of a number
+    given as one big integer: 2^16 = 1 modulo 0xFFFF."""
+    r = s % 0xFFFF
+    return r if r or not s else 0xFFFF
+
+
+def _checksum(cap: Capture, buf: bytes, tcp: int, ip_end: int, pseudo: bytes) -> bool:
+    """True if the segment's checksum is wrong (and the receiver drops it)."""
+    seg = buf[tcp:ip_end]
+    whole = pseudo + seg + (b"\0" if len(seg) & 1 else b"")
+    if _fold(int.from_bytes(whole, "big")) == 0xFFFF:
+        cap.count("verified")
+        return False
+    if struct.unpack_from("!H", buf, tcp + 16)[0] == _fold(int.from_bytes(pseudo, "big")):
+        cap.count("offload")  # the pseudo-header sum a NIC or lo would have finished
+        return False
+    cap.count("bad")
+    return True
+
+
+def _ports(buf: bytes, at: int, src: str, dst: str):
+    if len(buf) >= at + 4:
+        sport, dport = struct.unpack_from("!HH", buf, at)
+        return ((src, sport), (dst, dport))
+    return None
+
+
+def _tcp(cap: Capture, buf: bytes, frame: int, ts: float, src: str, dst: str, tcp: int, ip_end: int,
+         whole: bool, pseudo: bytes | None, ip_start: int) -> Packet | None:
+    """The TCP header at `tcp`; the IP packet ends at `ip_end`; `whole`: every
+    byte of it was captured (and its lengths are real: no TSO super-packet)."""
+    if ip_end < tcp + 20:
+        cap.bad(frame, ts, f"IP packet ends {ip_end - tcp} bytes into its TCP header (fewer than 20)",
+                _ports(buf, tcp, src, dst))
         return None
     if len(buf) < tcp + 20:
         cap.skip("TCP header cut by the snap length")
@@ -212,88 +243,217 @@ def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture) -> Pa
     sport, dport, seq, ack, offflags, window = struct.unpack_from("!HHIIHH", buf, tcp)
     thl = (offflags >> 12) * 4
     if thl < 20 or ip_end < tcp + thl:
-        cap.skip("bad TCP header length")
+        cap.bad(frame, ts, f"TCP data offset {thl} bytes " + ("< 20" if thl < 20 else
+                f"beyond the {ip_end - tcp} bytes of the segment"), ((src, sport), (dst, dport)))
         return None
     if len(buf) < tcp + thl:
         cap.skip("TCP header cut by the snap length")
         return None
+    bad = False
+    if whole and pseudo is not None:
+        bad = _checksum(cap, buf, tcp, ip_end, pseudo)
+    else:
+        cap.count("not captured")
+    cap.segments += 1
     return Packet(frame, ts, src, sport, dst, dport, seq, ack, offflags & 0xFF, ip_end - tcp - thl,
-                  window, _tcp_options(buf[tcp + 20:tcp + thl]), hash(bytes(buf[off:min(len(buf), ip_end)])))
+                  window, _tcp_options(buf[tcp + 20:tcp + thl]),
+                  hash(bytes(buf[ip_start:min(len(buf), ip_end)])), bad)
 
 
-# --- files ------------------------------------------------------------------------
+def _fragment(cap: Capture, key, frame: int, ts: float, offset: int, more: bool, payload: bytes,
+              length: int, head: bytes, nxt: int, src: str, dst: str):
+    """Keep one fragment; the reassembled datagram (header, payload, whole?,
+    next header) once every octet is there, else None."""
+    d = cap._frags.get(key)
+    if d is None:
+        while len(cap._frags) >= MAX_FRAGMENTED:
+            _, old = cap._frags.popitem(last=False)
+            cap.bad(old["frames"][-1], old["time"], f"fragments of a datagram (frames {_span(old)}) "
+                    f"not all captured: not reassembled (too many datagrams in reassembly)", old["ports"])
+        d = cap._frags[key] = {"parts": {}, "end": None, "frames": [], "time": ts, "ports": None,
+                               "head": None, "nxt": nxt}
+    d["frames"].append(frame)
+    d["time"] = ts
+    if offset == 0:
+        d["head"], d["nxt"] = head, nxt
+        d["ports"] = _ports(payload, 0, src, dst)
+    if not more:
+        d["end"] = offset + length
+    for o, (ln, _, _) in d["parts"].items():
+        if o < offset + length and offset < o + ln:
+            del cap._frags[key]
+            cap.bad(frame, ts, f"overlapping IP fragments (frames {_span(d)}): not reassembled, a "
+                    f"receiver discards them (RFC 5722)", d["ports"])
+            return None
+    d["parts"][offset] = (length, payload, len(payload) == length)
+    if d["end"] is None or d["head"] is None:
+        return None
+    at, data, whole = 0, [], True
+    for o in sorted(d["parts"]):
+        if o != at:
+            return None  # a hole
+        ln, b, complete = d["parts"][o]
+        whole = whole and complete
+        data.append(b)
+        at = o + ln
+    if at != d["end"]:
+        return None
+    del cap._frags[key]
+    cap.reassembled += 1
+    return d["head"], b"".join(data), at, whole, d["nxt"]
 
-class _Warnings(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
 
-    def emit(self, record):
-        self.messages.append(record.getMessage())
+def _span(d) -> str:
+    f = d["frames"]
+    return f"{f[0]}-{f[-1]}" if len(f) > 1 else str(f[0])
+
+
+def _cut(cap: Capture, buf: bytes, frame: int, ts: float, wirelen: int, why: str) -> None:
+    """An IP header not all there: the snap length's doing (skipped), or a short frame (bad)."""
+    if wirelen > len(buf):
+        cap.skip("IP header cut by the snap length")
+    else:
+        cap.bad(frame, ts, why)
+
+
+def decode(buf: bytes, linktype: int, frame: int, ts: float, cap: Capture,
+           wirelen: int | None = None) -> Packet | None:
+    """The TCP segment in one captured frame, or None: skipped (counted),
+    a fragment kept for reassembly, or a BadFrame (in cap.problems)."""
+    wirelen = max(wirelen or 0, len(buf))
+    off = _ip_offset(linktype, buf)
+    if off is None:
+        cap.skip("not IP" if linktype in (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2)
+                 else f"link type {linktype} not supported")
+        return None
+    if len(buf) < off + 1:
+        return _cut(cap, buf, frame, ts, wirelen, "frame ends before its IP header")
+    version = buf[off] >> 4
+    on_wire = wirelen - off  # octets of the IP packet on the wire
+    if version == 4:
+        if len(buf) < off + 20:
+            return _cut(cap, buf, frame, ts, wirelen, f"IPv4 header cut: {len(buf) - off} bytes, fewer than 20")
+        ihl = (buf[off] & 0x0F) * 4
+        total, ident, frag = struct.unpack_from("!HHH", buf, off + 2)
+        proto = buf[off + 9]
+        if proto != 6:
+            cap.skip("not TCP")
+            return None
+        if ihl < 20:
+            cap.bad(frame, ts, f"IPv4 header length {ihl} bytes (IHL {ihl // 4}), fewer than 20")
+            return None
+        src = _addr(cap, socket.AF_INET, buf[off + 12:off + 16])
+        dst = _addr(cap, socket.AF_INET, buf[off + 16:off + 20])
+        if total == 0:  # a TSO super-packet recorded before segmentation: what was captured
+            total = on_wire
+            real = False
+        else:
+            real = True
+        if total < ihl:
+            cap.bad(frame, ts, f"IPv4 total length {total} shorter than its header ({ihl})",
+                    _ports(buf, off + ihl, src, dst))
+            return None
+        if total > on_wire:
+            cap.bad(frame, ts, f"IPv4 total length {total} beyond the {on_wire} bytes of the packet "
+                    f"({'on the wire' if wirelen > len(buf) else 'captured'})", _ports(buf, off + ihl, src, dst))
+            return None
+        if len(buf) < off + ihl:
+            cap.skip("IP header cut by the snap length")
+            return None
+        ip_end = off + total
+        if frag & 0x3FFF:  # MF set or a non-zero offset
+            got = _fragment(cap, (4, src, dst, ident), frame, ts, (frag & 0x1FFF) * 8, bool(frag & 0x2000),
+                            bytes(buf[off + ihl:min(len(buf), ip_end)]), total - ihl, b"", 6, src, dst)
+            if got is None:
+                return None
+            _, payload, n, whole, _ = got
+            pseudo = buf[off + 12:off + 20] + struct.pack("!BBH", 0, 6, n)
+            return _tcp(cap, payload, frame, ts, src, dst, 0, n, whole, pseudo, 0)
+        whole = real and len(buf) >= ip_end
+        pseudo = buf[off + 12:off + 20] + struct.pack("!BBH", 0, 6, total - ihl)
+        return _tcp(cap, buf, frame, ts, src, dst, off + ihl, ip_end, whole, pseudo, off)
+    if version == 6:
+        if len(buf) < off + 40:
+            return _cut(cap, buf, frame, ts, wirelen, f"IPv6 header cut: {len(buf) - off} bytes, fewer than 40")
+        plen = struct.unpack_from("!H", buf, off + 4)[0]
+        nxt = buf[off + 6]
+        src = _addr(cap, socket.AF_INET6, buf[off + 8:off + 24])
+        dst = _addr(cap, socket.AF_INET6, buf[off + 24:off + 40])
+        real = plen != 0  # 0: a jumbogram, or a super-packet before segmentation
+        ip_end = off + 40 + plen if real else wirelen
+        if ip_end > wirelen:
+            cap.bad(frame, ts, f"IPv6 payload length {plen} beyond the {on_wire - 40} bytes after its "
+                    f"header ({'on the wire' if wirelen > len(buf) else 'captured'})")
+            return None
+        at = off + 40
+        while nxt in _IP6_EXT or nxt == 44:
+            if len(buf) < at + 8:
+                cap.skip("IP header cut by the snap length")
+                return None
+            if nxt == 44:
+                fo, ident = struct.unpack_from("!HI", buf, at + 2)
+                inner = buf[at]
+                if fo & 0xFFF9 == 0:  # an atomic fragment (RFC 6946): the whole datagram
+                    nxt, at = inner, at + 8
+                    continue
+                got = _fragment(cap, (6, src, dst, ident), frame, ts, fo & 0xFFF8, bool(fo & 1),
+                                bytes(buf[at + 8:min(len(buf), ip_end)]), ip_end - at - 8, b"", inner,
+                                src, dst)
+                if got is None:
+                    return None
+                _, payload, n, whole, inner = got
+                if inner != 6:
+                    cap.skip("not TCP")
+                    return None
+                pseudo = buf[off + 8:off + 40] + struct.pack("!IxxxB", n, 6)
+                return _tcp(cap, payload, frame, ts, src, dst, 0, n, whole, pseudo, 0)
+            hlen = (buf[at + 1] + 2) * 4 if nxt == 51 else (buf[at + 1] + 1) * 8
+            nxt = buf[at]
+            at += hlen
+            if at > ip_end:
+                cap.bad(frame, ts, f"IPv6 extension headers run {at - ip_end} bytes past the payload length")
+                return None
+        if nxt != 6:
+            cap.skip("not TCP")
+            return None
+        whole = real and len(buf) >= ip_end
+        pseudo = buf[off + 8:off + 40] + struct.pack("!IxxxB", ip_end - at, 6)
+        return _tcp(cap, buf, frame, ts, src, dst, at, ip_end, whole, pseudo, off)
+    cap.bad(frame, ts, f"IP version {version} (neither 4 nor 6)")
+    return None
+
+
+def stream(path: str, cap: Capture | None = None) -> Iterator[Packet | BadFrame]:
+    """The segments of a capture file (or "-"), in file order, with the
+    BadFrames among them; counters in `cap`. A CaptureError met part way
+    is raised after everything before it was handed out."""
+    cap = cap if cap is not None else Capture(path)
+    last = 0.0
+    out = cap._out
+    for fr in frames(path):
+        cap.frames = fr.number
+        cap.linktypes.add(fr.linktype)
+        ts = fr.time if fr.time is not None else last
+        last = ts
+        p = decode(fr.data, fr.linktype, fr.number, ts, cap, fr.wirelen)
+        if out:
+            yield from out
+            out.clear()
+        if p is not None:
+            yield p
+    for d in list(cap._frags.values()):
+        cap.bad(d["frames"][-1], d["time"], f"fragments of a datagram (frames {_span(d)}) not all "
+                f"captured: not reassembled", d["ports"])
+    cap._frags.clear()
+    yield from out
+    out.clear()
 
 
 def read(path: str) -> Capture:
-    """Every TCP segment of a pcap or pcapng file, in file order."""
-    from scapy.error import Scapy_Exception
-    from scapy.utils import RawPcapNgReader, RawPcapReader
-
-    if not os.path.exists(path):
-        raise CaptureError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise CaptureError(f"{path}: is a directory, not a capture file")
-    size = os.path.getsize(path)
-    if size == 0:
-        raise CaptureError(f"{path}: empty file, not a pcap or pcapng capture")
-    with open(path, "rb") as f:
-        gzipped = f.read(2) == b"\x1f\x8b"
+    """Every TCP segment of a capture file, in file order, in memory (for
+    tests and small files; `conform` streams)."""
     cap = Capture(path)
-    log = logging.getLogger("scapy.runtime")
-    handler = _Warnings()
-    log.addHandler(handler)
-    saved = log.propagate
-    log.propagate = False  # scapy reports corruption as a warning: we make it an error
-    n = 0
-    try:
-        try:
-            reader = RawPcapReader(path)
-        except (Scapy_Exception, OSError, EOFError, struct.error) as err:
-            raise CaptureError(f"{path}: not a pcap or pcapng capture ({err})") from None
-        ng = isinstance(reader, RawPcapNgReader)
-        with reader:
-            while True:
-                at = reader.f.tell()
-                try:
-                    buf, meta = reader._read_packet(size=1 << 18)
-                except EOFError:
-                    if handler.messages:
-                        raise CaptureError(f"{path}: corrupt at byte {at} (after packet {n}): "
-                                           f"{handler.messages[0]}") from None
-                    if not gzipped and at < size:
-                        raise CaptureError(f"{path}: cut short at byte {at} (after packet {n}): "
-                                           f"{size - at} bytes left that are not a whole "
-                                           f"{'block' if ng else 'packet record'}") from None
-                    break
-                except (Scapy_Exception, struct.error, ValueError, OverflowError) as err:
-                    raise CaptureError(f"{path}: corrupt at byte {at} (after packet {n}): {err}") from None
-                if handler.messages:
-                    what = handler.messages[0]
-                    if "truncated" in what:
-                        raise CaptureError(f"{path}: cut short in packet {n + 1} (its record starts "
-                                           f"at byte {at}): fewer bytes than its header announces")
-                    raise CaptureError(f"{path}: corrupt at byte {at} (packet {n + 1}): {what}")
-                n += 1
-                if ng:
-                    linktype = meta.linktype
-                    ts = ((meta.tshigh << 32) | meta.tslow) / meta.tsresol
-                else:
-                    linktype = reader.linktype
-                    ts = meta.sec + meta.usec / (1e9 if reader.nano else 1e6)
-                cap.linktypes.add(linktype)
-                pkt = decode(buf, linktype, n, ts, cap)
-                if pkt is not None:
-                    cap.packets.append(pkt)
-    finally:
-        log.removeHandler(handler)
-        log.propagate = saved
-    cap.frames = n
+    for p in stream(path, cap):
+        if isinstance(p, Packet):
+            cap.packets.append(p)
     return cap

@@ -48,8 +48,21 @@ On each segment `o` sent by endpoint X:
     tolerance (below);
   - append `o` to the peer's queue.
 An empty set is a violation: no run of the table explains `o`. The report
-names the frame, the configurations the set held just before and every
-segment the table allowed X to send instead.
+names the frame, the endpoint, the configurations the set held just before
+and every segment the table allowed X to send instead, with the rows that
+would have fired. Then X is placed anew from its next segment, as in a
+capture that starts mid-connection (below), and judging goes on, up to
+`max_violations` per endpoint (`checker.traces.connection`).
+
+Judging one side (`--judge`): the other endpoint's segments are not judged;
+they are arbitrary network input that the judged endpoint must answer as
+the table says (every segment is handled in every state: `verify`'s
+`complete` check).
+
+Three outcomes per connection: conformant; violation; not checked, with its
+reason: a search beyond `max_configs`; a violation found after the beam of
+`keep` dropped configurations (those assuming the most losses) or after a
+frame of the connection that could not be read; a file cut short.
 
 Abstractions (the model counts octets and has constant windows)
 ----------------------------------------------------------------
@@ -108,6 +121,21 @@ turns them off, and the report counts each one a connection needed.
     segment arriving (3.8.6.2.2 receiver's SWS avoidance, 3.8.6.1 reopening
     a zero window), while the peer may still send (ESTABLISHED, FIN-WAIT-1,
     FIN-WAIT-2). A repeated ACK with the same window is not one.
+  syn-data: a SYN (or SYN,ACK) may carry data, which SND.NXT counts (3.5,
+    3.10.2); a SYN,ACK's text reaching SYN-SENT is taken (3.10.7.3 fourth:
+    "continue processing at the sixth step"). `checker.traces.synopen`.
+  super-segment (capture artefact): a data segment longer than the MSS its
+    receiver announced (3.7.1) is segmentation offload (TSO/GSO, or GRO on
+    a receiving host) and is judged as the MSS-sized segments it stands for.
+  capture-reorder (capture artefact): a segment that no configuration
+    explains is tried as recorded out of place: sent before up to
+    `reorder_segments` segments recorded before it, or after up to as many
+    recorded after it, all within `reorder_seconds` (states are saved and
+    replayed). Within one direction (a multi-core capture point) and between
+    the two (an ACK recorded before the data it acknowledges).
+Extension tfo (RFC 7413, off unless asked, `--with tfo`): a listener takes a SYN's data at
+once (its SYN,ACK acknowledges SEG.SEQ+1+data) and may send data in
+SYN-RECEIVED.
 
 Keeping the sets small (each rule only drops an element that another
 element of the set imitates step for step, or provably cannot matter):
@@ -140,208 +168,35 @@ element of the set imitates step for step, or provably cannot matter):
   model) on shifted configurations, so the thousandth data segment of a
   connection meets the step of its first. `translation_invariant` checks
   this on the rows (own and peer sequence numbers, lengths) before it is
-  used.
+  used. The same argument applied to a whole judgment (an endpoint's set,
+  its pending segments, the segment it sends) is the shape memo of
+  `checker.traces.memo`, checked on every row by `memo_blocker`.
 """
 
 from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
-from checker.traces.capture import ACK, FIN, RST, SYN, Capture, Packet, endpoint_text
-from checker.traces.endpoints import Elements, Side
+from checker.traces.capture import BadFrame, Capture, CaptureError, stream
+from checker.traces.connection import Connection, connection_key, to_segment
 from checker.traces.engine import Engine
-from checker.traces.options import ConformOptions, Inconclusive, S
-from model.config import Config
-from model.events import Arrive, Segment, Send
+from checker.traces.options import ConformOptions
+from checker.traces.results import CONFORMS, NOT_CHECKED, VIOLATION, ConnectionResult, Report, Violation
 from model.machine import Model
 
-# --- connections ---------------------------------------------------------------------
-
-def to_segment(p: Packet, wnd: int) -> Segment:
-    f = p.flags
-    ackf = bool(f & ACK)
-    return Segment(seq=p.seq, ack=p.ack if ackf else 0, syn=bool(f & SYN), ackf=ackf,
-                   fin=bool(f & FIN), rst=bool(f & RST), data=p.data, wnd=0 if f & RST else wnd)
+__all__ = ["Connection", "conform_packets", "conform_capture", "conform_file", "to_segment",
+           "CONFORMS", "VIOLATION", "NOT_CHECKED", "Report", "ConnectionResult", "Violation"]
 
 
-@dataclass
-class Violation:
-    index: int  # 1-based position in the connection
-    packet: Packet
-    sender: str  # "A" or "B"
-    segment: Segment
-    allowed: list  # configurations of the sender just before
-    pending: list  # (frame, segment) the sender might still receive
-    expected: list  # (segment, how) it could have sent
-    note: str = ""
-
-    def as_json(self) -> dict:
-        p = self.packet
-        return {"frame": p.frame, "index": self.index, "time": p.time, "sender": self.sender,
-                "from": endpoint_text(p.src, p.sport), "to": endpoint_text(p.dst, p.dport),
-                "flags": p.flag_names(), "segment": self.segment.brief(),
-                "allowed": [cfg_text(c) for c in self.allowed],
-                "pending": [{"frame": f, "segment": s.brief()} for f, s in self.pending],
-                "expected": [{"segment": s.brief(), "by": how} for s, how in self.expected],
-                "note": self.note}
-
-
-def cfg_text(c: Config) -> str:
-    """A configuration as the report prints it (ISS and IRS only where a
-    rule still reads them: SYN-SENT, SYN-RECEIVED)."""
-    if c.state in (S.CLOSED, S.LISTEN):
-        return str(c.state)
-    head = f"{c.state} "
-    if c.state in (S.SYN_SENT, S.SYN_RECEIVED):
-        head += f"ISS={c.iss} IRS={c.irs} "
-    return head + f"SND.UNA={c.snd_una} SND.NXT={c.snd_nxt} RCV.NXT={c.rcv_nxt}"
-
-
-@dataclass
-class ConnectionResult:
-    a: tuple  # (address, port) of the endpoint that sent the first segment
-    b: tuple
-    segments: int = 0
-    frames: tuple = (0, 0)  # first and last frame
-    status: str = "conformant"  # conformant | violation | inconclusive
-    violation: Violation | None = None
-    reason: str = ""
-    tolerances: dict = field(default_factory=dict)
-    incarnations: int = 0
-    mid_connection: bool = False
-    duplicates: int = 0
-    configs: dict = field(default_factory=dict)  # side -> size of its final set
-
-    @property
-    def name(self) -> str:
-        return f"{endpoint_text(*self.a)} -> {endpoint_text(*self.b)}"
-
-    def as_json(self) -> dict:
-        return {"a": endpoint_text(*self.a), "b": endpoint_text(*self.b), "segments": self.segments,
-                "frames": list(self.frames), "status": self.status, "reason": self.reason,
-                "incarnations": self.incarnations, "mid_connection": self.mid_connection,
-                "duplicates_ignored": self.duplicates, "tolerances": self.tolerances,
-                "final_configurations": self.configs,
-                "violation": self.violation.as_json() if self.violation else None}
-
-
-class Connection:
-    """One 4-tuple: endpoint A (first sender) and B, checked segment by segment."""
-
-    def __init__(self, engine: Engine, first: Packet):
-        self.engine = engine
-        self.result = ConnectionResult(first.source, first.destination, frames=(first.frame, first.frame))
-        fresh = bool(first.flags & SYN) and not first.flags & (ACK | RST)
-        self.result.mid_connection = not fresh
-        self.to_a: list[Arrive] = []  # B's segments, in order
-        self.to_b: list[Arrive] = []
-        self.frames = {"A": [], "B": []}
-        self.sides = {"A": Side("A", engine, self.to_a, not fresh),
-                      "B": Side("B", engine, self.to_b, not fresh)}
-        self.last = {"A": None, "B": None}
-        self.done = False
-        self._syns: set = set()
-
-    def feed(self, p: Packet) -> None:
-        r = self.result
-        r.frames = (r.frames[0], p.frame)
-        if self.done:
-            r.segments += 1
-            return
-        x = "A" if p.source == r.a else "B"
-        prev = self.last[x]
-        twin = prev is not None and prev.ident == p.ident
-        if twin and self.engine.opts.merge_duplicates:
-            r.duplicates += 1  # the same transmission recorded twice
-            return
-        self.last[x] = p
-        r.segments += 1
-        o = to_segment(p, self.engine.opts.rcv_wnd)
-        if o.syn and not o.ackf:
-            self._syns.add((x, o.seq))
-        side = self.sides[x]
-        try:
-            ok, used, clo = side.sends(o, prev is not None and prev.window != p.window)
-        except Inconclusive as err:
-            r.status, r.reason, self.done = "inconclusive", f"at frame {p.frame}: {err}", True
-            return
-        for k, v in used.items():
-            r.tolerances[k] = r.tolerances.get(k, 0) + v
-        if not ok:
-            r.status, self.done = "violation", True
-            r.violation = self._violation(p, x, o, side, clo)
-            if twin:
-                r.violation.note = (f"byte for byte identical to frame {prev.frame}: if the capture "
-                                    f"recorded packets twice, try --merge-duplicates")
-            return
-        (self.to_b if x == "A" else self.to_a).append(Arrive(o))
-        self.frames[x].append(p.frame)
-
-    def finish(self) -> ConnectionResult:
-        r = self.result
-        r.incarnations = len(self._syns)
-        r.configs = {k: len(s.elems) for k, s in self.sides.items()}
-        return r
-
-    def _violation(self, p: Packet, x: str, o: Segment, side: Side, clo: Elements) -> Violation:
-        y = "B" if x == "A" else "A"
-        peer_frames = self.frames[y]
-        collect: list = []
-        side.explain(o, clo, collect)
-        expected, seen = [], set()
-        for m, label, c in collect:
-            if isinstance(label, int):
-                how = f"on receiving frame {peer_frames[label]}"
-            elif isinstance(label, tuple) and label[0] == "late":
-                how = f"on receiving frame {peer_frames[label[1]]} late"
-            elif isinstance(label, tuple):
-                how = f"on taking frame {peer_frames[label[1]]} from the reassembly queue"
-            elif isinstance(label, Send):
-                how = "SEND (n octets)"
-                m = m._replace(data="n")
-            else:
-                how = str(label)
-            how += f" in {c.state}"
-            key = (m, how)
-            if key not in seen:
-                seen.add(key)
-                expected.append((m, how))
-        lo = min((i for _, i in clo.items()), default=len(side.inbox))
-        pending = [(peer_frames[j], side.inbox[j].segment) for j in range(lo, len(side.inbox))]
-        allowed = sorted(set(clo.configs()), key=lambda c: (list(S).index(c.state), c))
-        return Violation(self.result.segments, p, x, o, allowed, pending, expected)
-
-
-@dataclass
-class Report:
-    path: str
-    model: str
-    packets: int
-    segments: int
-    connections: list[ConnectionResult]
-    skipped: dict
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return not any(c.status == "violation" for c in self.connections)
-
-    def as_json(self) -> dict:
-        return {"file": self.path, "model": self.model, "packets": self.packets,
-                "tcp_segments": self.segments, "skipped": self.skipped, "seconds": round(self.seconds, 4),
-                "segments_per_second": round(self.segments / self.seconds) if self.seconds else None,
-                "ok": self.ok,
-                "conformant": sum(c.status == "conformant" for c in self.connections),
-                "violations": sum(c.status == "violation" for c in self.connections),
-                "inconclusive": sum(c.status == "inconclusive" for c in self.connections),
-                "connections": [c.as_json() for c in self.connections]}
-
-
-def conform_packets(packets: list[Packet], model: Model, opts: ConformOptions | None = None,
-                    engine: Engine | None = None) -> list[ConnectionResult]:
-    """Split the segments into connections by 4-tuple and check each."""
+def conform_packets(items: Iterable, model: Model, opts: ConformOptions | None = None,
+                    engine: Engine | None = None, unattributed: list | None = None,
+                    progress=None) -> list[ConnectionResult]:
+    """Split the segments into connections by 4-tuple and check each. `items`
+    may hold BadFrames too: each goes to its connection (or, when its ports
+    are unknown, to `unattributed`). `progress(segments, connections)` is
+    called now and then."""
     opts = opts or ConformOptions()
     engine = engine or Engine(model, opts)
     conns: dict = {}
@@ -350,9 +205,25 @@ def conform_packets(packets: list[Packet], model: Model, opts: ConformOptions | 
     # cyclic garbage collector would scan them again and again for nothing.
     was = gc.isenabled()
     gc.disable()
+    quiet = max(opts.reorder_seconds, 1e-3)
+    n = 0
     try:
-        for p in packets:
-            key = (p.source, p.destination) if p.source <= p.destination else (p.destination, p.source)
+        for p in items:
+            n += 1
+            if not n & 0x1FFF:  # now and then: connections idle beyond the reorder window keep no history
+                if progress is not None:
+                    progress(n, len(order))
+                for c in order:
+                    if c.last_time < p.time - quiet:
+                        c.quiesce()
+            if type(p) is BadFrame:
+                c = conns.get(connection_key(p)) if p.endpoints else None
+                if c is not None:
+                    c.unreadable(p)
+                elif unattributed is not None:
+                    unattributed.append(p)
+                continue
+            key = connection_key(p)
             c = conns.get(key)
             if c is None:
                 c = conns[key] = Connection(engine, p)
@@ -361,19 +232,44 @@ def conform_packets(packets: list[Packet], model: Model, opts: ConformOptions | 
     finally:
         if was:
             gc.enable()
-    return [c.finish() for c in order]
+    return [c.finish() for c in order if c.selected]
 
 
 def conform_capture(cap: Capture, model: Model, opts: ConformOptions | None = None) -> Report:
+    """Check a capture already read into memory (`capture.read`)."""
     t0 = time.perf_counter()
-    results = conform_packets(cap.packets, model, opts)
-    return Report(cap.path, model.name, cap.frames, len(cap.packets), results, dict(cap.skipped),
-                  time.perf_counter() - t0)
+    unattributed: list = []
+    items = sorted(cap.packets + cap.problems, key=lambda p: p.frame) if cap.problems else cap.packets
+    results = conform_packets(items, model, opts, unattributed=unattributed)
+    return _report(cap, model, results, unattributed, time.perf_counter() - t0)
 
 
-def conform_file(path: str, model: Model, opts: ConformOptions | None = None) -> Report:
-    """Read a pcap/pcapng file (`checker.traces.capture.read`, which raises
-    CaptureError on unreadable input) and check every connection in it."""
-    from checker.traces.capture import read
+def _report(cap: Capture, model: Model, results, unattributed, seconds) -> Report:
+    return Report(cap.path, model.name, cap.frames, cap.segments, results, dict(cap.skipped), seconds,
+                  checksums=dict(cap.checksums), problems=list(cap.problems), bad_frames=cap.bad_frames,
+                  unattributed=unattributed, reassembled=cap.reassembled, error=cap.error)
 
-    return conform_capture(read(path), model, opts)
+
+def conform_file(path: str, model: Model, opts: ConformOptions | None = None, progress=None) -> Report:
+    """Read a capture file (or "-") as a stream and check every connection in
+    it. A file that holds no frame at all raises CaptureError; one that
+    breaks part way is judged up to the break (Report.error says where)."""
+    cap = Capture(path if path != "-" else "standard input")
+    unattributed: list = []
+    t0 = time.perf_counter()
+
+    def items():
+        try:
+            yield from stream(path, cap)
+        except CaptureError as err:
+            if not cap.frames:
+                raise
+            cap.error = str(err)
+
+    results = conform_packets(items(), model, opts, unattributed=unattributed, progress=progress)
+    if cap.error:
+        for r in results:
+            if r.status == CONFORMS:
+                r.status = NOT_CHECKED
+                r.reason = f"the file breaks after frame {cap.frames}: the rest was not read"
+    return _report(cap, model, results, unattributed, time.perf_counter() - t0)

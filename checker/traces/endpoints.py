@@ -4,15 +4,21 @@ deliveries), filtered by each segment the endpoint is seen to send."""
 
 from __future__ import annotations
 
+from checker.traces import memo, synopen
 from checker.traces.engine import Engine
+from checker.traces.midconn import mid_connection
 from checker.traces.options import FIN_PENDING, RECEIVING, REXMIT, SYNC, UNA_STATES, UNKNOWN, Inconclusive, S
 from model.config import Config
 from model.events import Abort, Close, Open, Segment, Send
-from model.seq import MASK, add, le, lt, sub
+from checker.traces.seqint import add, le, lt, sub
+from model.seq import MASK
 
 
 def _dist(c: Config) -> int:
     return (c.snd_nxt - c.snd_una) & MASK
+
+
+TAKEN = ("syn-data", "tfo")  # labels of arrivals whose SYN text was taken (checker.traces.synopen)
 
 
 class Elements:
@@ -88,12 +94,71 @@ class Side:
     def __init__(self, name: str, engine: Engine, inbox: list, wildcard: bool):
         self.name, self.engine, self.inbox = name, engine, inbox
         self.wildcard = wildcard
+        self.cut = 0  # configurations dropped by the --keep beam since the side was placed
+        self.resync_at = 0  # where the peer's segments still pending start, when placed anew
         self._moves: dict = {}
-        self.elems = Elements(engine.fast)
+        self.norm = None  # (shape, own base, peer base, queue base, facts) while no configuration is built
+        self._elems = Elements(engine.fast)
         if not wildcard:
             w = engine.opts.rcv_wnd
             self.elems.add(Config(S.CLOSED, False, UNKNOWN, 0, 0, 0, 0, 0, w), (), (), 0)
             self.elems.add(Config(S.LISTEN, True, UNKNOWN, 0, 0, 0, 0, 0, w), (), (), 0)
+
+    @property
+    def elems(self) -> Elements:
+        """The configurations (built from the shape state if that is what is kept)."""
+        if self._elems is None:
+            self._elems = self.fresh()
+            memo.materialize(*self.norm[:4], self._elems)
+            self.norm = None
+        return self._elems
+
+    @elems.setter
+    def elems(self, value: Elements) -> None:
+        self._elems, self.norm = value, None
+
+    def size(self) -> int:
+        """How many configurations (without building them)."""
+        return len(self.norm[0]) if self.norm is not None else len(self._elems)
+
+    def fresh(self) -> Elements:
+        return Elements(self.engine.fast)
+
+    # -- what a connection saves, restores, resynchronises and compacts --------------
+    def state(self) -> tuple:
+        return (self._elems, self.norm, self.wildcard, self.cut, self.resync_at)
+
+    def restore(self, st: tuple) -> None:
+        self._elems, self.norm, self.wildcard, self.cut, self.resync_at = st
+
+    def resync(self, pending_from: int) -> None:
+        """Forget the configurations: the next segment places the endpoint
+        anew, as at the start of a capture that began mid-connection; the
+        peer's segments from `pending_from` on may still reach it."""
+        self._elems, self.norm, self.wildcard, self.cut = self.fresh(), None, True, 0
+        self.resync_at = pending_from
+
+    def oldest(self) -> int:
+        """The first of the peer's segments any configuration still refers to."""
+        if self.wildcard:
+            return self.resync_at
+        if self.norm is not None:
+            shape, _, _, di, _ = self.norm
+            return di + min((min(i, *g, *q) if g or q else i for _, g, q, i in shape), default=0)
+        return min((min(i, *g, *q) if g or q else i for (_, g, q), i in self._elems.items()),
+                   default=len(self.inbox))
+
+    def rebase(self, drop: int) -> None:
+        """The first `drop` of the peer's segments were removed from the inbox."""
+        self.resync_at = max(0, self.resync_at - drop)
+        if self.norm is not None:
+            shape, do, dp, di, facts = self.norm
+            self.norm = (shape, do, dp, di - drop, facts)
+            return
+        out = self.fresh()
+        for (c, g, q), i in self._elems.items():
+            out.add(c, tuple(x - drop for x in g), tuple(x - drop for x in q), i - drop)
+        self._elems = out
 
     # -- the front of the queue ---------------------------------------------------
     def trim(self, c: Config, g: tuple, i: int) -> tuple[tuple, int]:
@@ -167,19 +232,28 @@ class Side:
             r = step(c, inbox[k])
             if r is not None and r.config != c:
                 yield r, g, tuple(x for x in q if x != k), i, ("queued", k)
-        queue = "ooo-queue" in self.engine.tol and c.state in RECEIVING
+        tol = self.engine.tol
+        tol_syn = c.state in (S.SYN_SENT, S.LISTEN) and ("syn-data" in tol or "tfo" in tol)
+        queue = "ooo-queue" in tol and c.state in RECEIVING
+        beyond = []  # the skipped segments i..j-1 that `c` would have queued (SHLD-31)
         for j in range(i, len(inbox)):
             r = step(c, inbox[j])
+            here = queue and self._beyond(c, j)
             if r is None:
+                if here:
+                    beyond.append(j)
                 continue
             q2 = q
             if queue:
-                kept = [k for k in range(i, j) if self._beyond(c, k)]
-                if r.config.rcv_nxt == c.rcv_nxt and self._beyond(c, j):
-                    kept.append(j)  # it arrived beyond RCV.NXT: into the reassembly queue
-                if kept:
+                kept = beyond + [j] if here and r.config.rcv_nxt == c.rcv_nxt else beyond
+                if kept:  # (j arrived beyond RCV.NXT: into the reassembly queue)
                     q2 = tuple(sorted(set(q) | set(kept)))
+            if here:
+                beyond.append(j)
             yield r, (), q2, j + 1, j
+            alt = synopen.taken(c, inbox[j].segment, r, tol) if tol_syn else None
+            if alt is not None:  # the SYN's text taken (3.10.7.3; RFC 7413)
+                yield alt[1], (), q2, j + 1, (alt[0], j)
 
     def closure(self, bind: int | None) -> Elements:
         e = self.engine
@@ -260,11 +334,19 @@ class Side:
                     continue
                 for m in r.sent:
                     if collect is not None:
-                        collect.append((m, ev, c))
+                        collect.append((m, ev, c, r.fired))
                         continue
                     how = self.relate(o, m, c, ev)
                     if how is not None:
                         found(r.config, g, q, i, how)
+                    elif o.syn and o.data and "syn-data" in tol:
+                        cfg = synopen.sent_with_data(o, m, r.config)
+                        if cfg is not None:
+                            found(cfg, g, q, i, "syn-data")
+            if collect is None and o.data and "tfo" in tol:
+                r = synopen.tfo_send(step, c, o)
+                if r is not None and any(self.relate(o, m, c, None) == "exact" for m in r.sent):
+                    found(r.config, g, q, i, "tfo")
             if collect is None:
                 # data+fin: SEND then CLOSE, sent as one segment (3.10.4)
                 if o.fin and o.data > 0 and "data+fin" in tol:
@@ -292,11 +374,16 @@ class Side:
             for r, g2, q2, i2, label in self.moves(c, g, q, i):
                 for m in r.sent:
                     if collect is not None:
-                        collect.append((m, label, c))
+                        collect.append((m, label, c, r.fired))
                         continue
-                    if self.relate(o, m, c, None) == "exact":
-                        found(r.config, g2, q2, i2, "ooo-queue" if type(label) is tuple
-                              and label[0] == "queued" else "exact")
+                    how = self.relate(o, m, c, None)
+                    if how == "exact":
+                        found(r.config, g2, q2, i2, label[0] if type(label) is tuple and label[0] in TAKEN
+                              else "ooo-queue" if type(label) is tuple and label[0] == "queued" else "exact")
+                    elif o.syn and o.data and "syn-data" in tol:
+                        cfg = synopen.sent_with_data(o, m, r.config)
+                        if cfg is not None:
+                            found(cfg, g2, q2, i2, "syn-data")
         # a tolerance counts only where the table alone could not explain `o`
         return posts, {} if "exact" in used else used
 
@@ -326,50 +413,50 @@ class Side:
         if self.wildcard:
             self.wildcard = False
             first = mid_connection(o, self.engine.opts.rcv_wnd)
+            placed = self.fresh()
             for c in first:
-                self.elems.add(c, (), (), 0)
-            return bool(first), {"mid-connection": 1} if first else {}, Elements(self.engine.fast)
-        self._moves = {}
-        clo = self.closure(o.seq if o.syn else None)
-        posts, used = self.explain(o, clo, wupdate=wupdate)
-        self._moves = {}
+                placed.add(c, (), (), self.resync_at)
+            self.elems = placed
+            return bool(first), {"mid-connection": 1} if first else {}, self.fresh()
+        result: list = []
+
+        def search():
+            self.engine.trim_caches()
+            self._moves = {}
+            clo = self.closure(o.seq if o.syn else None)
+            posts, used = self.explain(o, clo, wupdate=wupdate)
+            self._moves = {}
+            result[:] = [posts, used, clo]
+            if not len(posts):
+                return None
+            if len(posts) > self.engine.opts.max_configs:
+                raise Inconclusive(f"more than {self.engine.opts.max_configs} configurations of {self.name}")
+            keep = self.engine.opts.keep
+            if keep and len(posts) > keep:
+                posts = self._pruned(posts, keep)
+            result[0] = posts
+            return posts, used
+
+        if self.engine.shapes is not None:
+            done = memo.judge(self, o, wupdate, search)
+            if done is not None:
+                self._elems, self.norm = None, done[0]
+                return True, done[1], None
+        if not result:
+            search()
+        posts, used, clo = result
         if not len(posts):
             return False, used, clo
         self.elems = posts
-        if len(posts) > self.engine.opts.max_configs:
-            raise Inconclusive(f"more than {self.engine.opts.max_configs} configurations of {self.name}")
         return True, used, clo
 
-
-def mid_connection(o: Segment, wnd: int) -> list[Config]:
-    """The configurations an endpoint may be in just after sending `o`, its
-    first segment in a capture that began after the connection did (3.3.2
-    states that can send such a segment; SND.UNA unknown, so as low as
-    the comparison of 3.4 allows)."""
-    far = 1 << 30
-    out = []
-    if o.rst:
-        return [Config(S.CLOSED, False, UNKNOWN, 0, 0, 0, 0, 0, wnd),
-                Config(S.LISTEN, True, UNKNOWN, 0, 0, 0, 0, 0, wnd)]
-    if o.syn and not o.ackf:
-        return [Config(S.SYN_SENT, False, o.seq, 0, o.seq, add(o.seq, 1), 0, 0, wnd)]
-    if not o.ackf:
-        return []
-    rn = o.ack
-    if o.syn:
-        return [Config(S.SYN_RECEIVED, p, o.seq, sub(rn, 1), o.seq, add(o.seq, 1), wnd, rn, wnd)
-                for p in (False, True)]
-    nxt = add(o.seq, o.len)
-    if o.fin:
-        states = [S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK]
-    elif o.data:
-        states = [S.ESTABLISHED, S.CLOSE_WAIT]
-    else:
-        states = [S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSING, S.LAST_ACK,
-                  S.TIME_WAIT]
-        out.append(Config(S.SYN_RECEIVED, False, sub(o.seq, 1), sub(rn, 1), sub(o.seq, 1), o.seq,
-                          wnd, rn, wnd))
-    for st in states:
-        una = nxt if st in (S.FIN_WAIT_2, S.TIME_WAIT) else sub(nxt, far)
-        out.append(Config(st, False, sub(una, 1), sub(rn, 1), una, nxt, wnd, rn, wnd))
-    return out
+    def _pruned(self, posts: Elements, keep: int) -> Elements:
+        """The `keep` elements that assume the fewest of the peer's segments
+        lost (latest pending index); the side remembers that it cut, so that a
+        violation found after it is reported as not checked."""
+        out = Elements(self.engine.fast)
+        ranked = sorted(posts.items(), key=lambda kv: (-kv[1], len(kv[0][1]) + len(kv[0][2])))
+        for (c, g, q), i in ranked[:keep]:
+            out.add(c, g, q, i)
+        self.cut += len(posts) - keep
+        return out

@@ -5,6 +5,7 @@ connection of a capture; `model.step` on normalised configurations
 from __future__ import annotations
 
 from checker.traces.invariance import NORMALISED, translation_invariant
+from checker.traces.memo import memo_blocker
 from checker.traces.options import K1, K2, QUIET, SYNC, UNKNOWN, ConformOptions, S, sync_rows_standard
 from model.config import Config
 from model.events import Arrive, Segment
@@ -12,14 +13,31 @@ from model.machine import Model, Outcome
 from model.seq import MASK
 
 
+def _row_facts(model: Model) -> dict:
+    """What the search may assume of these rows: checked once per model (the
+    model's rows do not change once it is built)."""
+    facts = getattr(model, "_conform_row_facts", None)
+    if facts is None:
+        facts = {"standard_sync": sync_rows_standard(model), "invariant": translation_invariant(model),
+                 "memo_blocker": memo_blocker(model)}
+        model._conform_row_facts = facts
+    return facts
+
+
 class Engine:
     """One model and its options, shared by every connection of a capture."""
 
     def __init__(self, model: Model, opts: ConformOptions):
         self.model, self.opts = model, opts
-        self.tol = opts.tolerances
-        self.fast = "partial-retransmission" in self.tol and sync_rows_standard(model)
-        self.shift = translation_invariant(model) is None
+        self.tol = opts.tolerances | opts.extensions
+        facts = _row_facts(model)
+        self.standard_sync = facts["standard_sync"]
+        self.fast = "partial-retransmission" in self.tol and self.standard_sync
+        self.shift = facts["invariant"] is None
+        # whole judgments cached by shape (checker.traces.memo), where the rows allow it
+        self.memo_blocker = facts["memo_blocker"] if opts.shapes else "turned off"
+        self.shapes: dict | None = {} if self.memo_blocker is None else None
+        self.shape_cells = 0  # configurations held by self.shapes (keys and values)
         self._blind: dict = {}
         # Per state, the quiet user calls and timeouts worth trying: those with
         # a row that sends nothing and answers no error (read off the table).
@@ -50,6 +68,18 @@ class Engine:
             self.reply_ctl[st] = pooled
             self.arrival_changes[st] = any(self.arrival_changes.get(t) for t in pipe)
 
+    STEP_CACHE = 200_000  # entries of the model's step cache kept while checking (about 100 MB)
+
+    def trim_caches(self) -> None:
+        """Bound the step caches: a search over many distinct configurations
+        (a long --strict run) would otherwise fill the model's cache (2 M
+        entries, a gigabyte) before it empties itself."""
+        cache = getattr(self.model, "_cache", None)
+        if cache is not None and len(cache) > self.STEP_CACHE:
+            cache.clear()
+        if len(self._blind) > self.STEP_CACHE:
+            self._blind.clear()
+
     def canonical(self, c: Config) -> Config:
         """CLOSED and LISTEN forget the ISS (a new incarnation picks another).
         With the standard rows, a synchronized endpoint never reads IRS, and
@@ -58,7 +88,7 @@ class Engine:
         st = c.state
         if st in (S.CLOSED, S.LISTEN):
             return c._replace(iss=UNKNOWN) if c.iss != UNKNOWN else c
-        if self.fast and st in SYNC:
+        if self.standard_sync and st in SYNC:
             irs = (c.rcv_nxt - 1) & MASK
             if c.snd_una != c.iss:
                 iss = (c.snd_una - 1) & MASK

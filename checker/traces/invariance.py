@@ -17,7 +17,7 @@ from model.machine import Model
 # meets the cached step of its first. The claim is checked on the rows (a
 # small type system: own points, peer points, lengths) before it is used.
 NORMALISED = frozenset(SYNC | {S.SYN_RECEIVED})
-_OWN = {"ISS", "SND.UNA", "SND.NXT", "SEG.ACK"}
+_OWN = {"ISS", "NEW.ISS", "SND.UNA", "SND.NXT", "SEG.ACK"}  # NEW.ISS: the ISN generator's next own number
 _PEER = {"IRS", "RCV.NXT", "SEG.SEQ"}
 _LEN = {"SND.WND", "RCV.WND", "SEG.LEN", "SEG.DATA", "SEG.WND", "SEND.LEN"}
 
@@ -70,23 +70,33 @@ def _ty(e) -> str:
     raise ValueError(f"{e!r}: unknown expression")
 
 
+_WANT = {**{v: "own" for v in _OWN}, **{v: "peer" for v in _PEER}, **{v: "len" for v in _LEN}}
+
+
+def row_problem(r) -> str | None:
+    """None if the row is invariant under the two shifts; else why not."""
+    try:
+        _ty(r.when)
+        for k, e in r.set:
+            t = _ty(e)
+            if _WANT.get(k, "bool") != t:
+                raise ValueError(f"{k} := {e} changes kind")
+        for em in r.emit:
+            if _ty(em.seq) != "own" or _ty(em.data) != "len" or \
+                    (em.ack is not None and _ty(em.ack) != "peer"):
+                raise ValueError(f"emits {em}")
+    except ValueError as err:
+        return str(err)
+    return None
+
+
 def translation_invariant(model: Model) -> str | None:
     """None if every row of the synchronized states and SYN-RECEIVED is
     invariant under the shifts; else the first offending row and why."""
-    want = {**{v: "own" for v in _OWN}, **{v: "peer" for v in _PEER}, **{v: "len" for v in _LEN}}
     for r in model.rows:
         if r.state not in NORMALISED:
             continue
-        try:
-            _ty(r.when)
-            for k, e in r.set:
-                t = _ty(e)
-                if want.get(k, "bool") != t:
-                    raise ValueError(f"{k} := {e} changes kind")
-            for em in r.emit:
-                if _ty(em.seq) != "own" or _ty(em.data) != "len" or \
-                        (em.ack is not None and _ty(em.ack) != "peer"):
-                    raise ValueError(f"emits {em}")
-        except ValueError as err:
-            return f"{r.name}: {err}"
+        why = row_problem(r)
+        if why is not None:
+            return f"{r.name}: {why}"
     return None

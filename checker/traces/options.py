@@ -26,6 +26,18 @@ TOLERANCES = {
     "keep-alive": "3.8.4 MAY-5: <SEQ=SND.NXT-1><ACK=RCV.NXT> with 0 or 1 octet",
     "window-update": "3.8.6.2.2: a pure ACK that only advertises a new window",
     "ooo-queue": "3.10.7.4 SHLD-31: segments beyond RCV.NXT may be queued and taken when the gap fills",
+    "syn-data": "3.5, 3.10.2, 3.10.7.3: a SYN may carry data (SND.NXT counts it); text on a SYN,ACK "
+                "reaching SYN-SENT is processed",
+    "super-segment": "capture artefact: a segment longer than the receiver's MSS (3.7.1) is an offloaded "
+                     "(TSO/GSO/GRO) run of MSS-sized segments, judged as such",
+    "capture-reorder": "capture artefact: segments recorded out of the order they were sent, within "
+                       "the reorder window (a few segments and microseconds)",
+}
+
+# Extensions: behaviour beyond RFC 9293 that a stack may have, off unless asked for (--with NAME).
+EXTENSIONS = {
+    "tfo": "RFC 7413 TCP Fast Open: a listener may take the data of a SYN (its SYN,ACK acknowledges "
+           "it) and send data in SYN-RECEIVED",
 }
 
 QUIET = (Open(False), Close(), Abort(), Timeout("user"), Timeout("time-wait"))
@@ -35,6 +47,47 @@ K1, K2 = 0x13579BDF, 0x8ACE0246  # two ISS values: a step that reads the ISS tel
 
 class Inconclusive(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class JudgeSpec:
+    """One --judge value: an address with an optional port, or a role."""
+
+    role: str = ""  # "client" (sent the connection's first SYN), "server", or "" for an address
+    addr: str = ""
+    port: int | None = None
+
+    def __str__(self) -> str:
+        if self.role:
+            return self.role
+        a = f"[{self.addr}]" if ":" in self.addr else self.addr
+        return a if self.port is None else f"{a}:{self.port}"
+
+
+def parse_judge(text: str) -> JudgeSpec:
+    """'client', 'server', '198.18.0.1', '198.18.0.1:80', '[2001:db8::1]:80', '2001:db8::1'."""
+    import ipaddress
+
+    t = text.strip()
+    if t in ("client", "server"):
+        return JudgeSpec(role=t)
+    addr, port = t, None
+    if t.startswith("["):
+        addr, _, rest = t[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"{text!r}: expected [ADDRESS]:PORT")
+            port = rest[1:]
+    elif t.count(":") == 1:
+        addr, port = t.split(":")
+    try:
+        addr = ipaddress.ip_address(addr).compressed
+        port = None if port is None else int(port)
+    except ValueError:
+        raise ValueError(f"{text!r}: expected client, server, or ADDRESS[:PORT]") from None
+    if port is not None and not 0 <= port <= 65535:
+        raise ValueError(f"{text!r}: port {port} out of range")
+    return JudgeSpec(addr=addr, port=port)
 
 
 @dataclass(frozen=True)
@@ -49,13 +102,24 @@ class ConformOptions:
     of the same direction (IP identification, options and all) is the same
     transmission recorded twice (a capture on 'any', or on two interfaces
     of one path), not a retransmission; off by default, since without IP
-    identification or timestamps a real retransmission can look the same."""
+    identification or timestamps a real retransmission can look the same.
+    judge: see JudgeSpec; empty: both endpoints of every connection.
+    max_violations: each endpoint's violations reported before it is no
+    longer judged; after each the endpoint is placed anew (resynchronised)
+    from the segments that follow."""
 
     rcv_wnd: int = DEFAULT_RCV_WND
     tolerances: frozenset = frozenset(TOLERANCES)
     max_configs: int = 50_000
     merge_duplicates: bool = False
     ghosts: int = 16
+    keep: int = 32  # beyond this many configurations after a segment, keep those assuming fewest losses
+    shapes: bool = True  # reuse a judgment of the same shape (checker.traces.memo); off: search every time
+    judge: tuple = ()  # JudgeSpecs: judge only these endpoints (the others' segments are arbitrary input)
+    max_violations: int = 5  # per connection and endpoint; then that endpoint is no longer judged
+    reorder_segments: int = 3  # capture-reorder: how far a segment may be recorded out of place
+    reorder_seconds: float = 0.001  # ... and how far apart in time
+    extensions: frozenset = frozenset()  # names of EXTENSIONS in force
 
 
 def sync_rows_standard(model: Model) -> bool:

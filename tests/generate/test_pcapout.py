@@ -88,7 +88,7 @@ def test_conform_finds_the_fault_of_the_variant_on_the_wire(broken, tmp_path):
     frames = [(st["rows"], seg) for st in res.counterexample["steps"] for seg in st["sent"]]
     frame, bad = next((i, seg) for i, (rows, seg) in enumerate(frames, 1) if "fin@FIN-WAIT-2" in rows)
     assert c.violation.packet.frame == frame and c.violation.segment.ack == bad["ack"]
-    assert any(s.ack == (bad["ack"] + 1) & 0xFFFFFFFF for s, _ in c.violation.expected)
+    assert any(s.ack == (bad["ack"] + 1) & 0xFFFFFFFF for s, _, _ in c.violation.expected)
 
 
 def test_cli_conform_on_a_counterexample(broken, tmp_path):

@@ -93,6 +93,10 @@ class Recorder:
         time.sleep(settle)
         self._stop.set()
         self._thread.join()
+        try:  # (packets seen, packets the socket dropped): struct tpacket_stats, PACKET_STATISTICS
+            self.sock_stats = struct.unpack("II", self.sock.getsockopt(263, 6, 8))
+        except OSError:
+            self.sock_stats = (len(self.frames), 0)
         self.sock.close()
         return self.frames
 
@@ -371,9 +375,10 @@ SCENARIOS = {f.__name__: f for f in (client_close, server_close, refused_twice, 
 
 
 def record(scenario: str, path: str, ipv6: bool = False, ng: bool = False, snaplen: int = 262144,
-           **kw) -> int:
-    """Run `scenario` over loopback while recording; write `path`. Returns the packet count."""
-    family, addr = (socket.AF_INET6, "::1") if ipv6 else (socket.AF_INET, "127.0.0.1")
+           addr: str | None = None, **kw) -> int:
+    """Run `scenario` over loopback while recording; write `path`. Returns the packet count.
+    (Tests run it inside a private namespace: tests/traces/netns.py `record`.)"""
+    family, addr = (socket.AF_INET6, addr or "::1") if ipv6 else (socket.AF_INET, addr or "127.0.0.1")
     rec = Recorder().start()
     time.sleep(0.05)
     try:
