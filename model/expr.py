@@ -194,6 +194,18 @@ def lift(x) -> Expr:
     raise ExprError(f"not an expression: {x!r}")
 
 
+def conditions(e: Expr) -> list[Expr]:
+    """The conditions a guard is built of: its comparisons and Boolean
+    variables, below every and/or/not (in order, repeats kept)."""
+    if isinstance(e, (And, Or)):
+        return [x for a in e.args for x in conditions(a)]
+    if isinstance(e, Not):
+        return conditions(e.arg)
+    if isinstance(e, C):
+        return []
+    return [e] if kind(e) == "bool" else []
+
+
 def ite(cond, then, other) -> Expr:
     return Ite(lift(cond), lift(then), lift(other))
 

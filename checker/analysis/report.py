@@ -171,14 +171,7 @@ def _run_task(opts: Options, max_states: int, names: tuple[str, ...]):
     assumptions = run_assumptions(opts)
     results = []
     for name in names:
-        check = COMPOSED[name]
-        r = _decided(name, check.check_ref, lambda: check(exp))
-        # A cut state space proves no "for all" claim, and its cut-off
-        # frontier looks like dead ends: only a violation found along a
-        # real path (a safety counterexample) still stands.
-        if exp.truncated and (r.status == PASS or (check in LIVENESS and r.status == FAIL)):
-            r = not_checked(name, r.ref, summary.cut_reason + " (use --max-states, or fewer faults)",
-                            r.seconds, run=opts.label())
+        r = judge(COMPOSED[name], exp, max_states)
         r.run = opts.label()
         r.assumptions = assumptions
         results.append(r)
@@ -236,6 +229,18 @@ def check_coverage(model: Model, runs: list[RunSummary]) -> CheckResult:
     if any(r.truncated for r in runs) and res.status == FAIL:
         res = not_checked(COVERAGE, COVERAGE_REF, "a composed run was cut at the state cap", res.seconds)
     return res
+
+
+def judge(check, exp, max_states: int) -> CheckResult:
+    """One graph check on one exploration. A cut state space proves no "for
+    all" claim, and its cut-off frontier looks like dead ends: only a
+    violation found along a real path (a safety counterexample) still
+    stands; anything else is not checked, with the reason."""
+    r = _decided(check.check_name, check.check_ref, lambda: check(exp))
+    if exp.truncated and (r.status == PASS or (check in LIVENESS and r.status == FAIL)):
+        r = not_checked(r.name, r.ref, f"state cap of {max_states} states reached (use --max-states, or "
+                        "fewer faults)", r.seconds, run=exp.opts.label())
+    return r
 
 
 # --- the run --------------------------------------------------------------------------------

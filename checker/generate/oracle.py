@@ -16,7 +16,11 @@ Where the cases come from (nothing is written by hand):
 - each case is run through `Model.step`; for each row the cases in which it
   fired are ranked so that the chosen few cover the most boundary tags
   (wrap, window-left-edge, window-right-edge, outside-window, zero-window,
-  ack-edge); a row no explored configuration fires gets cases from
+  ack-edge); then, for each row, one more case for every combination of
+  truth values of the conditions its (state, event) tests (the atoms of
+  the guards, 3.10.7.4 Table 6 among them) not yet among its cases, so
+  that a guard that tests one condition wrongly meets a vector that
+  tells; a row no explored configuration fires gets cases from
   configurations beside them, tagged "perturbed".
 The JSON follows checker/generate/schemas/oracle.schema.json.
 """
@@ -31,7 +35,8 @@ from checker.analysis.explore import explore
 from checker.analysis.options import Options
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
-from model.machine import PIPELINE_STATES, IllegalEvent, Model
+from model.expr import Bin, Not, V, compile_expr, conditions
+from model.machine import PIPELINE_STATES, IllegalEvent, Model, segment_env
 from model.seq import MASK, add, sub
 from model.state import State
 
@@ -73,22 +78,26 @@ def base_configs(model: Model, per_state: int = 3) -> list[Config]:
             moved.append(_moved(cfgs[0]))
         if st in PIPELINE_STATES and cfgs:
             zero.append(cfgs[0]._replace(rcv_wnd=0))
-    return out + moved + zero
+    # and the pipeline states with the receive window across 2^32 (3.4)
+    wrapped = [_moved(c, WRAP_OWN, WRAP_PEER) for c in
+               (list(by_state.get(st, {}).values())[:1] for st in PIPELINE_STATES) for c in c]
+    return out + moved + zero + wrapped
 
 
 OWN_BASE, PEER_BASE = 1000, 5000
+WRAP_OWN, WRAP_PEER = MASK - 1, MASK - 2  # ISS, IRS just below 2^32: the windows wrap
 
 
-def _moved(c: Config) -> Config:
-    """The configuration with ISS at 1000 and (once known) IRS at 5000."""
-    d = sub(OWN_BASE, c.iss)
+def _moved(c: Config, own: int = OWN_BASE, peer: int = PEER_BASE) -> Config:
+    """The configuration with ISS at `own` and (once known) IRS at `peer`."""
+    d = sub(own, c.iss)
     if c.state in (State.CLOSED, State.LISTEN):
-        return c._replace(iss=OWN_BASE)  # fresh TCB: only the ISS parameter
-    c = c._replace(iss=OWN_BASE, snd_una=add(c.snd_una, d), snd_nxt=add(c.snd_nxt, d))
+        return c._replace(iss=own)  # fresh TCB: only the ISS parameter
+    c = c._replace(iss=own, snd_una=add(c.snd_una, d), snd_nxt=add(c.snd_nxt, d))
     if c.state is State.SYN_SENT:
         return c  # the peer's sequence space is not known yet
-    e = sub(PEER_BASE, c.irs)
-    return c._replace(irs=PEER_BASE, rcv_nxt=add(c.rcv_nxt, e))
+    e = sub(peer, c.irs)
+    return c._replace(irs=peer, rcv_nxt=add(c.rcv_nxt, e))
 
 
 def _perturbed(configs: list[Config], states: set[State]) -> list[Config]:
@@ -280,7 +289,9 @@ def build(model: Model, per_row: int = 4) -> dict:
         if not cands:
             uncovered.append(r.name)
             continue
-        for i, case in enumerate(_choose(cands, per_row)):
+        chosen = _choose(cands, per_row)
+        chosen += _cover_conditions(model, r, cands, chosen)
+        for i, case in enumerate(chosen):
             vectors.append(_vector(f"{r.name}/{i}", r, case))
     for (st, kind), case in sorted(illegal.items(), key=lambda kv: (list(State).index(kv[0][0]), kv[0][1])):
         vectors.append(_vector(f"illegal/{kind}@{st}", None, case))
@@ -289,6 +300,47 @@ def build(model: Model, per_row: int = 4) -> dict:
             "rows_covered": len(model.rows) - len(uncovered), "uncovered": uncovered,
             "generated_by": "python -m checker oracle --format json",
             "vectors": vectors}
+
+
+def _case_env(case: Case) -> dict:
+    env = case.before.env()
+    if isinstance(case.event, Arrive):
+        env.update(segment_env(case.event.segment))
+    if isinstance(case.event, Send):
+        env["SEND.LEN"] = case.event.length & MASK
+    return env
+
+
+def _cover_conditions(model: Model, row, cands: list[Case], chosen: list[Case], limit: int = 48) -> list[Case]:
+    """More cases of `row`: first one for each combination of the truth
+    values of the conditions its (state, event or step) tests, each
+    comparison also read unsigned (a vector on which the two readings differ
+    tells the modulo-2^32 order of 3.4 from the plain one); then for each
+    combination of those and the segment's control bits. At most `limit`."""
+    conds = list(dict.fromkeys(c for r in model.rows if (r.state, r.on) == (row.state, row.on)
+                               for c in conditions(r.when)))
+    unsigned = [Bin("u<", c.args) if c.op == "<" else Not(Bin("u<", c.args[::-1]))
+                for c in conds if isinstance(c, Bin) and c.op in ("<", "=<")]
+    flags = [V(f) for f in ("CTL.SYN", "CTL.ACK", "CTL.FIN", "CTL.RST")] if row.on.startswith("SEGMENT") else []
+    extra: list[Case] = []
+    for tested in (conds + unsigned, conds + unsigned + flags):
+        if not tested:
+            continue
+        fns = [compile_expr(c) for c in tested]
+
+        def signature(case, fns=fns):
+            env = _case_env(case)
+            return tuple(bool(f(env)) for f in fns)
+
+        seen = {signature(c) for c in chosen + extra}
+        for case in cands:
+            if len(extra) >= limit:
+                return extra
+            sig = signature(case)
+            if sig not in seen and case not in chosen and case not in extra:
+                seen.add(sig)
+                extra.append(case)
+    return extra
 
 
 def _by_row(cases: list[Case]) -> dict[str, list[Case]]:

@@ -30,7 +30,10 @@ close (3.6 Figures 12-13, 3.10.4, 3.10.7.4; MUST-13): symbolic execution
   simultaneous, half-close with data after the first FIN).
 acceptability (3.4, 3.10.7.4 Table 6), comparison (3.4), reset-safety
   (3.10.7.4 second and fourth; RFC 5961 3.2, 4.2), retransmission (3.10.8,
-  3.6): one z3 query per claim (per state).
+  3.6), drops (3.10.7.1-3.10.7.4: what is dropped or ignored changes
+  nothing; the send window follows the acceptable ACKs), calls (3.10.1-
+  3.10.5, 3.10.8: the state each user call and timeout enters and what it
+  sends): one z3 query per claim (per state, per branch).
 
 All of them are unbounded in the 32-bit values: a claim is proved when z3
 finds the negated claim `unsat` together with the path condition. Proofs 2
@@ -60,8 +63,10 @@ from __future__ import annotations
 import time
 
 from checker.proofs.acceptability import prove_acceptability
+from checker.proofs.calls import prove_calls
 from checker.proofs.close import prove_close
 from checker.proofs.comparison import prove_comparison
+from checker.proofs.drops import prove_drops
 from checker.proofs.handshake import prove_handshake
 from checker.proofs.replay import replay
 from checker.proofs.reset_safety import prove_reset_safety
@@ -81,6 +86,8 @@ PROOFS = {
     "comparison": prove_comparison,
     "reset-safety": prove_reset_safety,
     "retransmission": prove_retransmission,
+    "drops": prove_drops,
+    "calls": prove_calls,
 }
 PROOF_NAMES = tuple(PROOFS)
 

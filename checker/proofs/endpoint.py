@@ -9,7 +9,7 @@ import time
 import z3
 
 from checker.proofs.claims import S, all_of, endpoint_invariant, environment_facts, step_claims
-from checker.proofs.replay import event_of_kind, witness
+from checker.proofs.replay import concrete_event, event_of_kind, step_cex, witness
 from checker.proofs.symbolic import RESET_STATES, Branch, SymConfig, SymSegment, boolean
 from checker.result import FAIL, CheckResult
 from model import expr as X
@@ -51,6 +51,17 @@ def vacuous(name, ref, t0, state, facts) -> CheckResult | None:
     return CheckResult(name, ref, FAIL, f"FAILED: the invariant of {state} is contradictory (a vacuous proof)",
                        time.perf_counter() - t0, counterexample={"kind": "facts", "why": f"no configuration "
                        f"in {state} satisfies the invariant", "row": None, "values": {}, "text": ""})
+
+
+def claim_failure(model: Model, name: str, ref: str, t0: float, state: State, label: str, br: Branch,
+                  cfg: SymConfig, ev, m) -> CheckResult:
+    """The FAIL of a one-step claim broken in z3 model `m` on branch `br`,
+    with the counterexample replayed through the concrete engine."""
+    row = br.fired[-1] if br.fired else None
+    why = f"{state}: {label}" + (f" (rows {', '.join(r.name for r in br.fired)})" if row else "")
+    res = CheckResult(name, ref, FAIL, f"FAILED: {why}", time.perf_counter() - t0)
+    res.counterexample = step_cex(model, why, row, label, cfg.concrete(m), concrete_event(ev, m))
+    return res
 
 
 def symbolic_segment(cfg: SymConfig, prefix: str = "") -> SymSegment:

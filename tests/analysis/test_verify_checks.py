@@ -82,6 +82,18 @@ def test_complete_catches_a_segment_no_row_handles():
     assert "RST" not in r.counterexample["why"].split("for")[1] and "ACK" not in r.counterexample["why"].split("for")[1]
 
 
+def test_complete_catches_a_user_call_without_response():
+    """OPEN in FIN-WAIT-2 must answer "connection already exists" (3.10.1), not be illegal."""
+    assert check_complete(variant(ROWS)).status == PASS
+    r = check_complete(variant(without(ROWS, "open-active-exists@FIN-WAIT-2")))
+    assert r.status == FAIL and "no rows for (FIN-WAIT-2, OPEN-ACTIVE)" in r.counterexample["text"]
+
+
+def test_complete_catches_a_send_length_no_row_handles():
+    r = check_complete(variant(without(ROWS, "send-empty@ESTABLISHED")))
+    assert r.status == FAIL and "(ESTABLISHED, SEND) handles no row for SEND.LEN=0" in r.counterexample["text"]
+
+
 def test_complete_catches_a_missing_step():
     r = check_complete(variant([x for x in ROWS if x.on != "SEGMENT/syn" or x.state is not S.ESTABLISHED]))
     assert r.status == FAIL and "no rows for (ESTABLISHED, SEGMENT/syn)" in r.counterexample["text"]

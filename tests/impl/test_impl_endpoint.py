@@ -400,6 +400,20 @@ class TestSynReceived:
 # ESTABLISHED
 # ----------------------------------------------------------------------
 class TestEstablished:
+    def test_a_partial_ack_leaves_the_tail_to_retransmit(self, established, iss, irs):
+        """3.10.7.4 fifth: only segments "entirely acknowledged" leave the
+        retransmission queue; a partly acknowledged one keeps exactly its
+        tail, which later ACKs acknowledge in turn (mutants of impl/ that got
+        the tail wrong survived every other test: README "impl/ under mutation")."""
+        established.send(b"abcdefghij")
+        assert established.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1 + 4)) == []
+        assert established.timeout("retransmission") == [out("ACK", seq=iss + 1 + 4, ack=irs + 1, data=b"efghij")]
+        assert established.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1 + 8)) == []
+        assert established.timer_running("retransmission")
+        assert established.timeout("retransmission") == [out("ACK", seq=iss + 1 + 8, ack=irs + 1, data=b"ij")]
+        assert established.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1 + 10)) == []
+        assert not established.timer_running("retransmission")
+
     def test_active_open_reaches_established(self, established_active, iss, irs):
         assert (established_active.snd_una, established_active.snd_nxt) == (iss + 1, iss + 1)
         assert established_active.passive is False

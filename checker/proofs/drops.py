@@ -1,0 +1,185 @@
+"""Proof drops (RFC 9293 3.10.7.1-3.10.7.4; MUST-58): what the RFC says to
+drop, discard or ignore changes nothing, and answers only as the RFC says;
+the send window follows the peer's acceptable ACKs (DECISIONS.md)."""
+
+from __future__ import annotations
+
+import time
+
+import z3
+
+from checker.proofs.claims import MAX_DATA, S, all_of, any_of, implies, neg, ule
+from checker.proofs.endpoint import (
+    claim_failure,
+    event_kinds,
+    symbolic_endpoint,
+    symbolic_event,
+    symbolic_segment,
+    unchanged,
+    vacuous,
+)
+from checker.proofs.replay import witness
+from checker.proofs.reset_safety import _challenge_ack
+from checker.proofs.symbolic import Executor, SymConfig, boolean, segment_facts
+from checker.result import PASS, CheckResult, check
+from model.events import Arrive
+from model.machine import Model
+from model.rows import CONTINUE, SEGMENT
+from model.seq import add, eq, le, lt, sub, ult
+from model.state import SYNCHRONIZED, State
+
+
+def table6(v: dict, seq, ln):
+    """3.10.7.4 Table 6 as the RFC writes it, for windows below 2^31 (where
+    the wrap-aware "RCV.NXT =< x < RCV.NXT + RCV.WND" is "x - RCV.NXT < RCV.WND")."""
+    wnd = v["RCV.WND"]
+    first, last = sub(seq, v["RCV.NXT"]), sub(sub(add(seq, ln), 1), v["RCV.NXT"])
+    return any_of(all_of(eq(ln, 0), eq(wnd, 0), eq(first, 0)),
+                  all_of(eq(ln, 0), ult(0, wnd), ult(first, wnd)),
+                  all_of(ult(0, ln), ult(0, wnd), any_of(ult(first, wnd), ult(last, wnd))))
+
+
+def _one_ack(br):
+    """Exactly one <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with the values after the step."""
+    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"ACK"}):
+        return False
+    s, after = br.sent[0], br.config.v
+    return all_of(eq(s.seq, after["SND.NXT"]), eq(s.ack, after["RCV.NXT"]), eq(s.data, 0))
+
+
+def _rst_from_ack(br, seg):
+    """Exactly <SEQ=SEG.ACK><CTL=RST> is sent (3.10.7.1-3.10.7.3)."""
+    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"RST"}):
+        return False
+    return all_of(eq(br.sent[0].seq, seg.ack), eq(br.sent[0].data, 0))
+
+
+def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
+    """(label, premises about the arriving segment, what must hold)."""
+    v = cfg.v
+    rst, syn, ackf, fin = (boolean(x) for x in (seg.rst, seg.syn, seg.ackf, seg.fin))
+    same, silent = unchanged(cfg, br), not br.sent
+    ok = all_of(same, silent)
+    if state is S.CLOSED:
+        return [("an incoming RST is discarded (3.10.7.1)", [rst], ok),
+                ("every segment leaves the endpoint CLOSED without a TCB (3.10.7.1)", [], same)]
+    if state is S.LISTEN:
+        return [("an incoming RST is ignored (3.10.7.2 first)", [rst], ok),
+                ("an ACK draws <SEQ=SEG.ACK><CTL=RST> and nothing else (3.10.7.2 second)",
+                 [neg(rst), ackf], all_of(same, _rst_from_ack(br, seg))),
+                ("a segment without SYN, ACK or RST is dropped (3.10.7.2 fourth)",
+                 [neg(rst), neg(ackf), neg(syn)], ok)]
+    if state is S.SYN_SENT:
+        bad_ack = [ackf, any_of(le(seg.ack, v["ISS"]), lt(v["SND.NXT"], seg.ack))]
+        return [("an unacceptable ACK with RST is dropped (3.10.7.3 first)", bad_ack + [rst], ok),
+                ("an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> (3.10.7.3 first)",
+                 bad_ack + [neg(rst)], all_of(same, _rst_from_ack(br, seg))),
+                ("a RST without ACK is dropped (3.10.7.3 second)", [rst, neg(ackf)], ok),
+                ("a segment with neither SYN nor RST is dropped (3.10.7.3 fifth)",
+                 [neg(rst), neg(syn), neg(all_of(*bad_ack))], ok)]
+    # 3.10.7.4. Whether the sequence-number step accepted the segment is read
+    # from the rows that fired (proof acceptability shows that step is Table 6).
+    seq_rows = [r for r in br.fired if r.on == SEGMENT + "/seq"]
+    if not seq_rows:
+        return []
+    if seq_rows[-1].then != CONTINUE:
+        env = br.seg_env or seg.env()  # the segment as the step saw it (after trimming)
+        return [("an unacceptable RST is dropped (3.10.7.4 first)", [rst], ok),
+                ("a RST is refused only if Table 6 refuses it (3.10.7.4 first)", [rst],
+                 neg(table6(v, env["SEG.SEQ"], env["SEG.LEN"]))),
+                ("an unacceptable segment draws one <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and changes nothing "
+                 "(3.10.7.4 first)", [neg(rst)], all_of(same, _challenge_ack(cfg, br)))]
+    plain = [neg(rst), neg(syn)]
+    out = [("an acceptable segment with the ACK bit off is dropped (3.10.7.4 fifth)", plain + [neg(ackf)], ok)]
+    if state is S.SYN_RECEIVED:
+        out.append(("SYN-RECEIVED: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and changes nothing "
+                    "(3.10.7.4 fifth)", plain + [ackf, neg(all_of(lt(v["SND.UNA"], seg.ack),
+                                                                  le(seg.ack, v["SND.NXT"])))],
+                    all_of(same, _rst_from_ack(br, seg))))
+    if state in SYNCHRONIZED:
+        acked = plain + [ackf]
+        bare = acked + [neg(fin), eq(seg.data, 0)]
+        # SND.UNA =< SEG.ACK =< SND.NXT, read as distances from SND.UNA (unambiguous at 2^31)
+        in_range = [ule(sub(seg.ack, v["SND.UNA"]), sub(v["SND.NXT"], v["SND.UNA"]))]
+        kept = br.config.state not in (S.CLOSED, S.LISTEN)
+        out += [("an ACK of something not yet sent draws one ACK and changes nothing (3.10.7.4 fifth)",
+                 acked + [lt(v["SND.NXT"], seg.ack)], all_of(same, _challenge_ack(cfg, br))),
+                ("a bare duplicate ACK (SEG.ACK < SND.UNA) is ignored (3.10.7.4 fifth)",
+                 bare + [lt(seg.ack, v["SND.UNA"]), neg(lt(v["SND.NXT"], seg.ack))], ok),
+                ("a bare acceptable ACK is not acknowledged (3.10.7.4 fifth to eighth; MUST-58)",
+                 bare + in_range, silent),
+                ("SND.WND <- SEG.WND on an acceptable ACK with SND.UNA =< SEG.ACK =< SND.NXT (3.10.7.4 fifth)",
+                 acked + in_range, implies(kept, eq(br.config.v["SND.WND"], seg.wnd))),
+                ("SND.WND changes only on such an ACK (3.10.7.4 fifth)", [neg(all_of(*acked, *in_range))],
+                 implies(kept, eq(br.config.v["SND.WND"], v["SND.WND"])))]
+        not_new = [neg(lt(v["SND.NXT"], seg.ack))]
+        if state is S.CLOSING:
+            out.append(("CLOSING: a segment that does not acknowledge our FIN is ignored (3.10.7.4 fifth)",
+                        acked + not_new + [neg(eq(seg.ack, v["SND.NXT"]))],
+                        all_of(silent, br.config.state is S.CLOSING)))
+        if state in (S.CLOSE_WAIT, S.LAST_ACK, S.TIME_WAIT):
+            out.append((f"{state}: text after the peer's FIN is ignored, not acknowledged (3.10.7.4 seventh)",
+                        acked + not_new + [neg(fin)], silent))
+        if state in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2):
+            out.append(("acceptable text draws exactly one <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (3.10.7.4 "
+                        "seventh; MUST-58)", acked + not_new + [ult(0, seg.data)], _one_ack(br)))
+    return out
+
+
+@check("drops",
+       "3.10.7.1-3.10.7.4 (dropped and ignored segments change nothing); MUST-58")
+def prove_drops(model: Model) -> CheckResult:
+    """For every state, every configuration satisfying the endpoint
+    invariant and every segment (RFC 9293 3.10.7):
+    - CLOSED discards a RST and never leaves CLOSED; LISTEN ignores a RST,
+      answers an ACK with <SEQ=SEG.ACK><CTL=RST> only, drops a segment
+      with neither SYN, ACK nor RST; SYN-SENT drops an unacceptable ACK with
+      RST, answers one without RST with <SEQ=SEG.ACK><CTL=RST> only, drops
+      a RST without ACK and a segment with neither SYN nor RST;
+    - in the states of 3.10.7.4: a segment Table 6 refuses changes nothing
+      and draws exactly <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (nothing if it
+      carries RST); an acceptable segment with the ACK bit off is dropped;
+    - in the synchronized states: an ACK beyond SND.NXT draws one ACK and
+      changes nothing; a bare duplicate ACK is ignored; a bare acceptable
+      ACK is not acknowledged (an ACK of an ACK would be answered forever);
+      SND.WND <- SEG.WND exactly on the acceptable ACKs with SND.UNA =<
+      SEG.ACK =< SND.NXT (DECISIONS.md: the window update without WL1/WL2),
+      and no user call or timeout changes SND.WND.
+    Each claim is one z3 query per branch of the rows (unsat = proved)."""
+    t0 = time.perf_counter()
+    name, ref = prove_drops.check_name, prove_drops.check_ref
+    n = 0
+    for state in State:
+        cfg, facts = symbolic_endpoint(state)
+        bad = vacuous(name, ref, t0, state, facts)
+        if bad:
+            return bad
+        seg = symbolic_segment(cfg)
+        segf = segment_facts(seg, MAX_DATA)
+        jobs = [(Arrive(seg), segf, True)]
+        if state in SYNCHRONIZED:
+            for kind in event_kinds(model, state):
+                if kind != SEGMENT:
+                    ev, efacts = symbolic_event(kind, cfg)
+                    jobs.append((ev, efacts, False))
+        for ev, efacts, is_seg in jobs:
+            for br in Executor(model, facts + efacts).step(cfg, ev):
+                if br.illegal:
+                    continue
+                n += 1
+                if is_seg:
+                    claims = _claims(state, cfg, seg, br)
+                else:
+                    kept = br.config.state not in (S.CLOSED, S.LISTEN)
+                    claims = [(f"{ev} does not change SND.WND (3.10.7.4 fifth: only ACKs do)", [],
+                               implies(kept, eq(br.config.v["SND.WND"], cfg.v["SND.WND"])))]
+                cases = [all_of(*pre, neg(claim)) for _, pre, claim in claims]
+                m = witness(facts + efacts + br.cond, [any_of(*cases)])
+                if m is None:
+                    continue
+                label = next(lab for (lab, _, _), c in zip(claims, cases)
+                             if z3.is_true(m.eval(boolean(c), model_completion=True)))
+                return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
+    return CheckResult(name, ref, PASS, f"proved for all 2^32 values: {n} branches drop, ignore and answer as "
+                       "3.10.7 says; SND.WND follows exactly the acceptable ACKs", time.perf_counter() - t0,
+                       {"branches": n})

@@ -1,0 +1,65 @@
+"""Proof calls (RFC 9293 3.10.1-3.10.5, 3.10.8): it holds on the table, and
+each kind of claim has a negative control, a table broken the way a mutant
+of `python -m checker mutate` broke it (each survived every other check),
+with the counterexample replayed through the concrete engine."""
+
+import pytest
+
+from checker import proofs as P
+from checker.result import FAIL, PASS
+from model.expr import V
+from model.machine import Model, standard
+from model.rows import Emit, changed
+from model.state import State
+
+S = State
+STANDARD = standard()
+
+
+def failing(rows):
+    model = Model(rows, "broken", "tests/proofs/test_calls.py")
+    r = P.PROOFS["calls"](model)
+    assert r.status == FAIL, r.summary
+    rep = P.replay(model, r.counterexample)
+    (_, ev, out, _, _), = rep.steps
+    return r.counterexample, rep.start["A"], ev, out
+
+
+def test_calls_holds_on_the_table():
+    r = P.PROOFS["calls"](STANDARD)
+    assert r.status == PASS, (r.summary, r.counterexample)
+    assert r.figures["branches"] > 30
+
+
+@pytest.mark.parametrize("row,change,claim,state_after", [
+    # an active OPEN from LISTEN sends its SYN but deletes the TCB that must retransmit it
+    ("open-active@LISTEN", {"goto": S.CLOSED}, "active OPEN enters SYN-SENT", S.CLOSED),
+    # ABORT in LAST-ACK must delete the TCB (3.10.5), not linger in CLOSING
+    ("abort-quiet@LAST-ACK", {"goto": S.CLOSING}, "ABORT in LAST-ACK enters CLOSED", S.CLOSING),
+    # the user timeout deletes the TCB (3.10.8)
+    ("user-timeout@CLOSING", {"goto": None}, "deletes the TCB", S.CLOSING),
+    # a SEND of nothing must not end the connection
+    ("send-empty@ESTABLISHED", {"goto": S.CLOSED}, "SEND keeps the state", S.CLOSED),
+])
+def test_calls_catches_a_wrong_next_state(row, change, claim, state_after):
+    cex, cfg, ev, out = failing(changed(STANDARD.rows, row, **change))
+    assert claim in cex["claim"] and out.config.state is state_after
+    assert STANDARD.step(cfg, ev).config.state is not state_after
+
+
+def test_calls_catches_a_wrong_segment_on_abort():
+    """ABORT in SYN-RECEIVED sends <SEQ=SND.NXT><CTL=RST> (3.10.5), not a RST,FIN."""
+    cex, cfg, ev, out = failing(changed(STANDARD.rows, "abort-rst@SYN-RECEIVED",
+                                        emit=Emit("RST,FIN", seq=V("SND.NXT"))))
+    (seg,) = out.sent
+    assert seg.rst and seg.fin and cfg.state is S.SYN_RECEIVED
+
+
+def test_calls_catches_an_active_open_marked_passive():
+    """MUST-11: only a passive OPEN may later return to LISTEN."""
+    from model.expr import TRUE
+
+    rows = changed(STANDARD.rows, "open-active@CLOSED",
+                   set={"SND.UNA": V("ISS"), "SND.NXT": V("ISS") + 1, "PASSIVE": TRUE})
+    cex, cfg, ev, out = failing(rows)
+    assert out.config.passive and out.config.state is S.SYN_SENT

@@ -1,0 +1,115 @@
+"""Proof drops (RFC 9293 3.10.7.1-3.10.7.4): it holds on the table, and each
+of its claims has a negative control, a table broken the way a mutant of
+`python -m checker mutate` broke it (each survived every other check), with
+the counterexample replayed through the concrete engine."""
+
+import pytest
+
+from checker import proofs as P
+from checker.result import FAIL, PASS
+from model.machine import Model, standard
+from model.rows import changed, without
+from model.state import State
+
+S = State
+STANDARD = standard()
+
+
+def broken(rows):
+    return Model(rows, "broken", "tests/proofs/test_drops.py")
+
+
+def failing(model):
+    r = P.PROOFS["drops"](model)
+    assert r.status == FAIL, r.summary
+    cex = r.counterexample
+    (_, ev, out, a, _), = P.replay(model, cex).steps
+    cfg = P.replay(model, cex).start["A"]
+    return r, cex, cfg, ev, out
+
+
+def test_drops_holds_on_the_table():
+    r = P.PROOFS["drops"](STANDARD)
+    assert r.status == PASS, (r.summary, r.counterexample)
+    assert r.figures["branches"] > 200
+
+
+def test_drops_catches_an_ack_for_a_segment_without_ack():
+    """The ACK step answers a segment whose ACK bit is off (3.10.7.4 fifth: drop it)."""
+    rows = changed(STANDARD.rows, "ack-off@ESTABLISHED", ack=True)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "ACK bit off is dropped" in cex["claim"]
+    assert not ev.segment.ackf and out.sent  # the concrete engine answers it too
+    assert not STANDARD.step(cfg, ev).sent
+
+
+def test_drops_catches_a_send_window_not_updated():
+    """SEG.ACK = SND.UNA no longer updates SND.WND (the row is deleted)."""
+    rows = without(STANDARD.rows, "ack-dup@ESTABLISHED")
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "SND.WND <- SEG.WND" in cex["claim"]
+    assert out.config.snd_wnd != ev.segment.wnd and STANDARD.step(cfg, ev).config.snd_wnd == ev.segment.wnd
+
+
+def test_drops_catches_an_ack_of_an_ack():
+    """A bare duplicate-free ACK is acknowledged: two endpoints would ACK each other forever."""
+    rows = changed(STANDARD.rows, "ack-dup@ESTABLISHED", ack=True)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "not acknowledged" in cex["claim"] and out.sent and not ev.segment.data
+
+
+def test_drops_catches_a_reset_without_ack_taken_as_a_syn():
+    """SYN-SENT: a SYN,RST without ACK must be dropped (3.10.7.3 second), not open the connection."""
+    rows = without(STANDARD.rows, "syn-sent-rst-noack@SYN-SENT")
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert cfg.state is S.SYN_SENT and ev.segment.rst and not ev.segment.ackf
+    assert out.config.state is not S.SYN_SENT
+
+
+def test_drops_catches_an_old_ack_that_closes():
+    """An old duplicate ACK in FIN-WAIT-1 deletes the TCB (a wrong next state)."""
+    rows = changed(STANDARD.rows, "ack-old@FIN-WAIT-1", goto=S.CLOSED)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert ("duplicate ACK" in cex["claim"] or "text" in cex["claim"]) and out.config.state is S.CLOSED
+    assert cfg.state is S.FIN_WAIT_1 and STANDARD.step(cfg, ev).config.state is S.FIN_WAIT_1
+
+
+@pytest.mark.parametrize("row", ["rst-none@ESTABLISHED"])
+def test_drops_does_not_blame_an_equivalent_change(row):
+    """Control: a change z3 proves equivalent (the RST step's last row only
+    sees segments without RST) leaves the proof holding."""
+    from model.expr import Not, V
+
+    rows = changed(STANDARD.rows, row, when=Not(V("CTL.RST")))
+    assert P.PROOFS["drops"](broken(rows)).status == PASS
+
+
+def test_drops_catches_a_reset_refused_inside_the_window():
+    """The seq step drops in silence a RST whose last octet is in the window
+    (Table 6 accepts it: it must go on to the RST step)."""
+    from model.expr import Not, V, all_of
+    from model.table import ACCEPTABLE, RST
+
+    narrow = V("SEG.SEQ") - V("RCV.NXT")  # only the first octet counts in this broken table
+    rows = changed(STANDARD.rows, "seq-bad-rst@FIN-WAIT-2",
+                   when=all_of(Not(ACCEPTABLE) | Not(narrow.__class__("u<", (narrow, V("RCV.WND")))), RST))
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "Table 6" in cex["claim"] and ev.segment.rst and not out.sent
+
+
+def test_drops_catches_a_bad_ack_in_syn_received_that_moves():
+    rows = changed(STANDARD.rows, "ack-synrcvd-bad@SYN-RECEIVED", goto=S.LISTEN)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "SYN-RECEIVED: an unacceptable ACK" in cex["claim"] and out.config.state is S.LISTEN
+
+
+def test_drops_catches_an_ack_of_ignored_text():
+    rows = changed(STANDARD.rows, "ack-old@LAST-ACK", ack=True)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "text after the peer's FIN is ignored" in cex["claim"] and out.sent
+
+
+def test_drops_catches_text_left_unacknowledged():
+    rows = changed(STANDARD.rows, "text-out-of-order@FIN-WAIT-1", ack=False)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "acceptable text draws exactly one" in cex["claim"] and ev.segment.data and not out.sent
