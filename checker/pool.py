@@ -78,9 +78,11 @@ def _worker(tasks: list[Task], todo, results, news) -> None:
 
 def run_tasks(tasks: list[Task], jobs: int | None = None, time_limit: float | None = None,
               on_done: Callable[[Task, Any], None] | None = None,
+              on_missing: Callable[[Task, str], None] | None = None,
               on_tick: Callable[[dict, dict], None] | None = None) -> Outcome:
     """Run `tasks` on `jobs` forked workers. `on_done(task, value)` is
-    called in task order while the run goes on (a later task's value waits
+    called in task order while the run goes on (`on_missing(task, reason)`
+    in its place for a task that raised) (a later task's value waits
     for the earlier ones); after a stop (time limit, Ctrl-C) the rest is in
     `done`/`missing` and `streamed` says how far on_done got. `on_tick(running,
     news)` is called about four times a second with the running tasks'
@@ -136,6 +138,8 @@ def run_tasks(tasks: list[Task], jobs: int | None = None, time_limit: float | No
                         on_done(task, value)
                 else:
                     out.missing[task.key] = value
+                    if on_missing:
+                        on_missing(task, value)
                 reported += 1
             if on_tick:
                 # the first `jobs` unfinished tasks are the running ones (workers take them in order)

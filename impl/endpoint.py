@@ -17,7 +17,8 @@ from .errors import (
     ConnectionClosing,
     ConnectionDoesNotExist,
     ConnectionExists,
-    NotModelled,
+    ForeignSocketUnspecified,
+    InsufficientResources,
     TimerNotRunning,
 )
 from .iss import IssGenerator
@@ -197,17 +198,21 @@ class Endpoint:
         if st is _S.CLOSED:
             raise ConnectionDoesNotExist()
         if st is _S.LISTEN:
-            # DECISIONS.md: SEND in LISTEN (3.10.2 would go active) is not modelled.
-            raise NotModelled("not modelled: send in LISTEN")
+            # 3.10.2 LISTEN: our LISTEN names no peer.
+            raise ForeignSocketUnspecified()
         if st in (_S.SYN_SENT, _S.SYN_RECEIVED):
-            # DECISIONS.md: 3.10.2 would queue the data until ESTABLISHED.
-            raise NotModelled("not modelled: send before ESTABLISHED")
+            # 3.10.2: no queue before ESTABLISHED, so no space to remember the buffer.
+            raise InsufficientResources()
         if st not in (_S.ESTABLISHED, _S.CLOSE_WAIT):
             # 3.10.2 FIN-WAIT-1 .. TIME-WAIT: "error: connection closing".
             raise ConnectionClosing()
         data = bytes(data)
         if not data:
             return []
+        # 3.8.6: never beyond the peer's window; the buffer holds only what
+        # fits in it (DECISIONS.md), the rest is refused.
+        if seq_lt(seq_add(self.snd_una, self.snd_wnd), seq_add(self.snd_nxt, len(data))):
+            raise InsufficientResources()
         # 3.10.2 ESTABLISHED / CLOSE-WAIT: send with a piggybacked ACK.
         seg = Segment(
             seq=self.snd_nxt, ack=self.rcv_nxt, ack_flag=True, data=data, wnd=self.rcv_wnd
@@ -219,15 +224,30 @@ class Endpoint:
         self.snd_nxt = seq_add(self.snd_nxt, len(data))
         return [seg]
 
-    def receive(self) -> bytes:
-        """3.10.3 RECEIVE: return (and forget) the octets delivered so far.
-
-        The user is assumed to read at once (DECISIONS.md), so this never
-        affects RCV.WND and never fails.
-        """
+    def delivered(self) -> bytes:
+        """The octets delivered since the last call, forgotten (what a user
+        reading at once has read; never fails, in any state)."""
         out = bytes(self._rcv_buf)
         self._rcv_buf.clear()
         return out
+
+    def receive(self) -> bytes:
+        """3.10.3 RECEIVE: the octets delivered so far. The user is assumed
+        to read at once (DECISIONS.md), so this never affects RCV.WND; with
+        nothing left to read, CLOSED answers "connection does not exist"
+        and the states after the peer's FIN "connection closing"."""
+        if not self._rcv_buf:
+            if self.state is _S.CLOSED:
+                raise ConnectionDoesNotExist()
+            if self.state in (_S.CLOSE_WAIT, _S.CLOSING, _S.LAST_ACK, _S.TIME_WAIT):
+                raise ConnectionClosing()
+        return self.delivered()
+
+    def status(self) -> dict[str, object]:
+        """3.10.6 STATUS: the state and variables; no TCB, no status."""
+        if self.state is _S.CLOSED:
+            raise ConnectionDoesNotExist()
+        return self.snapshot()
 
     def close(self) -> list[Segment]:
         """3.10.4 CLOSE."""
@@ -293,7 +313,9 @@ class Endpoint:
             self.signals.append("connection aborted due to user timeout")
             self._enter_closed()
             return []
-        # 3.10.8 TIME-WAIT TIMEOUT: delete the TCB, enter CLOSED.
+        # 3.10.8 TIME-WAIT TIMEOUT: delete the TCB, enter CLOSED; the close
+        # completed normally (MUST-12: the user can tell it from an abort).
+        self.signals.append("connection closed")
         self._enter_closed()
         return []
 
@@ -437,11 +459,40 @@ class Endpoint:
         ack_wanted = False
 
         # DECISIONS.md step 0 (3.10.7.4 "only the new parts are processed"):
-        # in SYN-RECEIVED a SYN at IRS is the peer's SYN again; drop the SYN
-        # and process the rest of the segment starting at SEG.SEQ+1.
-        if st is _S.SYN_RECEIVED and seg.syn and seg.seq == self.irs:
-            seg = replace(seg, seq=seq_add(seg.seq, 1), syn=False)
+        # in SYN-RECEIVED a SYN at IRS without RST is the peer's SYN again.
+        if st is _S.SYN_RECEIVED and seg.syn and not seg.rst and seg.seq == self.irs:
+            if not seg.ack_flag:
+                # A retransmitted SYN: unacceptable, acknowledged by our SYN,ACK again.
+                return [self._syn_ack_segment()]
+            # The SYN,ACK of a simultaneous open: its SYN is old; data and FIN
+            # on a SYN are not accepted (as in LISTEN and SYN-SENT).
+            seg = replace(seg, seq=seq_add(seg.seq, 1), syn=False, fin=False, data=b"")
 
+        # DECISIONS.md step 1 allowances (3.10.7.4 first; Appendix A.2).
+        direct: list[Segment] = []
+        fin_received = st in (_S.CLOSE_WAIT, _S.CLOSING, _S.LAST_ACK, _S.TIME_WAIT)
+        if (fin_received and seg.fin and not seg.rst and not seg.syn
+                and seq_add(seg.seq, seg.len) == self.rcv_nxt and not self._acceptable(seg)
+                and not (seg.ack_flag and seq_lt(self.snd_nxt, seg.ack))):
+            # The peer's FIN again: acknowledge it at once (in TIME-WAIT this
+            # restarts the 2 MSL timeout) and process its ACK field.
+            direct.append(self._ack_segment())
+            seg = replace(seg, seq=self.rcv_nxt, fin=False, data=b"")
+        elif self.rcv_wnd == 0 and seg.len and not seg.syn and seg.seq == self.rcv_nxt:
+            # A zero window: text and FIN discarded (and acknowledged); the
+            # segment's RST and ACK are still processed.
+            ack_wanted = True
+            seg = replace(seg, fin=False, data=b"")
+        out = self._arrives_checked(seg, ack_wanted)
+        return direct + out
+
+    def _with_ack(self, out: list[Segment], ack_wanted: bool) -> list[Segment]:
+        """MUST-58/59: an acknowledgment asked for earlier in the processing
+        (a zero window's discarded text) is still sent when it stops early."""
+        return out + [self._ack_segment()] if ack_wanted else out
+
+    def _arrives_checked(self, seg: Segment, ack_wanted: bool) -> list[Segment]:
+        st = self.state
         # 3.10.7.4 first: check sequence number (Table 6).
         if not self._acceptable(seg):
             if seg.rst:
@@ -463,10 +514,12 @@ class Endpoint:
                     return []
                 # 3.10.7.4 second, SYN-RECEIVED from active OPEN: "connection refused".
                 self.signals.append("connection refused")
-            elif st in (_S.ESTABLISHED, _S.FIN_WAIT_1, _S.FIN_WAIT_2, _S.CLOSE_WAIT):
-                # 3.10.7.4 second: "connection reset" signal.
+            elif st in (_S.ESTABLISHED, _S.FIN_WAIT_1, _S.FIN_WAIT_2, _S.CLOSE_WAIT,
+                        _S.CLOSING, _S.LAST_ACK):
+                # 3.10.7.4 second: "connection reset" signal; in CLOSING and
+                # LAST-ACK our FIN is unacknowledged: an abort (MUST-12).
                 self.signals.append("connection reset")
-            # 3.10.7.4 second, CLOSING / LAST-ACK / TIME-WAIT: just CLOSED.
+            # 3.10.7.4 second, TIME-WAIT: just CLOSED (the close had completed).
             self.closed_by_reset = True
             self._enter_closed()
             return []
@@ -485,7 +538,7 @@ class Endpoint:
         # 3.10.7.4 fifth: ACK field.  MAY-12 (RFC 5961 ACK range) not implemented.
         if not seg.ack_flag:
             # 3.10.7.4 fifth: ACK bit off -> drop.
-            return []
+            return self._with_ack([], ack_wanted)
         if st is _S.SYN_RECEIVED:
             if seq_lt(self.snd_una, seg.ack) and seq_le(seg.ack, self.snd_nxt):
                 # 3.10.7.4 fifth, SYN-RECEIVED: acceptable ACK -> ESTABLISHED, continue.
@@ -495,7 +548,7 @@ class Endpoint:
                 self.state = st = _S.ESTABLISHED
             else:
                 # 3.10.7.4 fifth, SYN-RECEIVED: unacceptable ACK -> <SEQ=SEG.ACK><CTL=RST>.
-                return [self._rst_for_ack(seg)]
+                return self._with_ack([self._rst_for_ack(seg)], ack_wanted)
         else:
             if seq_lt(self.snd_nxt, seg.ack):
                 # "SEG.ACK > SND.NXT" read as SND.NXT < SEG.ACK, the same comparison
@@ -527,9 +580,11 @@ class Endpoint:
                 # enter the TIME-WAIT state; otherwise, ignore the segment" -- no
                 # text, no FIN processing, no ACK (found by tests/impl/test_lockstep.py:
                 # a FIN at RCV.NXT used to be acknowledged here).
-                return []
+                return self._with_ack([], ack_wanted)
             elif st is _S.LAST_ACK and fin_acked:
-                # 3.10.7.4 fifth, LAST-ACK: our FIN is acknowledged -> CLOSED, return.
+                # 3.10.7.4 fifth, LAST-ACK: our FIN is acknowledged -> CLOSED, return;
+                # a normal close (MUST-12).
+                self.signals.append("connection closed")
                 self._enter_closed()
                 return []
 
@@ -541,7 +596,11 @@ class Endpoint:
             seg_end = seq_add(seg.seq, n_data)
             if seq_le(seg.seq, self.rcv_nxt) and seq_lt(self.rcv_nxt, seg_end):
                 # In order (an old prefix is trimmed): accept up to the window edge.
-                new_nxt = seq_min(seg_end, seq_add(self.rcv_nxt, self.rcv_wnd))
+                edge = seq_add(self.rcv_nxt, self.rcv_wnd)
+                new_nxt = seq_min(seg_end, edge)
+                if seg.fin and not seq_lt(seg_end, edge):
+                    # 3.10.7.4 first: the FIN lies beyond the window edge: trimmed.
+                    seg = replace(seg, fin=False)
                 start = seq_diff(self.rcv_nxt, seg.seq)
                 stop = seq_diff(new_nxt, seg.seq)
                 self._rcv_buf += seg.data[start:stop]

@@ -8,6 +8,8 @@ __all__ = [
     "ConnectionDoesNotExist",
     "ConnectionClosing",
     "NotModelled",
+    "InsufficientResources",
+    "ForeignSocketUnspecified",
     "TimerNotRunning",
 ]
 
@@ -56,3 +58,16 @@ class TimerNotRunning(TcpError):
     """3.10.8 a timeout whose timer is not running."""
 
     reason = "timer not running"
+
+
+class InsufficientResources(TcpError):
+    """3.10.2 SEND with no space to remember the buffer: before ESTABLISHED
+    (no queue) and beyond the peer's window (DECISIONS.md)."""
+
+    reason = "insufficient resources"
+
+
+class ForeignSocketUnspecified(TcpError):
+    """3.10.2 SEND in LISTEN: the listening connection names no peer."""
+
+    reason = "foreign socket unspecified"

@@ -85,6 +85,22 @@ class Abort:
         return "ABORT"
 
 
+@dataclass(frozen=True, slots=True)
+class Receive:
+    kind: ClassVar[str] = "RECEIVE"
+
+    def __str__(self):
+        return "RECEIVE"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    kind: ClassVar[str] = "STATUS"
+
+    def __str__(self):
+        return "STATUS"
+
+
 TIMEOUT_KINDS = {"retransmission": "RETRANSMISSION-TIMEOUT", "user": "USER-TIMEOUT",
                  "time-wait": "TIME-WAIT-TIMEOUT"}
 
@@ -112,5 +128,5 @@ class Arrive:
         return f"rcv {self.segment.brief()}"
 
 
-USER_KINDS = ("OPEN-ACTIVE", "OPEN-PASSIVE", "SEND", "CLOSE", "ABORT")
+USER_KINDS = ("OPEN-ACTIVE", "OPEN-PASSIVE", "SEND", "RECEIVE", "CLOSE", "ABORT", "STATUS")
 EVENT_KINDS = USER_KINDS + tuple(TIMEOUT_KINDS.values())

@@ -12,16 +12,17 @@ from dataclasses import dataclass
 from model import expr as X
 from model.config import Config, fresh_tcb, from_env
 from model.events import EVENT_KINDS, Arrive, Segment
-from model.rows import CONTINUE, SEGMENT, STEPS, STOP, Emit, Row
+from model.rows import CONTINUE, SEGMENT, SIGNALS, STEPS, STOP, TIMER_ACTIONS, TIMERS, Emit, Row
 from model.seq import MASK
 from model.state import OTHER_STATES, State
 
 PIPELINE_STATES = OTHER_STATES
 SINGLE_STEP_STATES = frozenset({State.CLOSED, State.LISTEN, State.SYN_SENT})
-WRITABLE = (set(X.TCB_VARS) - {"RCV.WND"}) | {"SEG.SEQ", "SEG.LEN", "CTL.SYN", "CTL.FIN"}
+WRITABLE = (set(X.TCB_VARS) - {"RCV.WND"}) | {"SEG.SEQ", "SEG.LEN", "SEG.DATA", "CTL.SYN", "CTL.FIN"}
 # Where NEW.ISS exists (and so ISS may be written): the events that create a
 # TCB, 3.10.1 OPEN and 3.10.7.2 a SYN in LISTEN.
 NEW_ISS_EVENTS = ("OPEN-ACTIVE", "SEGMENT")
+S_SYN_RECEIVED = State.SYN_RECEIVED
 
 
 class IllegalEvent(Exception):
@@ -50,6 +51,16 @@ class Outcome:
     sent: tuple[Segment, ...]
     error: str | None
     fired: tuple[Row, ...]
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        """What the user is told, in order (3.10.7, 3.10.8; MUST-12)."""
+        return tuple(r.signal for r in self.fired if r.signal)
+
+    @property
+    def timers(self) -> tuple[tuple[str, str], ...]:
+        """The timers started, restarted or cancelled (3.8.1, 3.10.8)."""
+        return tuple(t for r in self.fired for t in r.timers)
 
 
 class _Compiled:
@@ -111,22 +122,29 @@ def validate(rows: list[Row], source: str) -> None:
             raise bad(f"'then' must be {STOP!r} or {CONTINUE!r}")
         if r.then == CONTINUE and not is_pipe:
             raise bad("only pipeline steps may continue")
-        if r.error is not None and (r.emit or r.set or r.goto):
+        if r.error is not None and (r.emit or r.set or r.goto or r.timers):
             raise bad("an error response changes nothing")
+        if r.signal is not None and r.signal not in SIGNALS:
+            raise bad(f"unknown user signal {r.signal!r}; signals are {', '.join(SIGNALS)}")
+        for t in r.timers:
+            if not (isinstance(t, tuple) and len(t) == 2 and t[0] in TIMERS and t[1] in TIMER_ACTIONS):
+                raise bad(f"bad timer action {t!r}: (timer, action) with timers {', '.join(TIMERS)} "
+                          f"and actions {', '.join(TIMER_ACTIONS)}")
         allowed = set(X.TCB_VARS)
         if r.on.startswith(SEGMENT):
             allowed |= set(X.SEG_VARS)
         if r.on == "SEND":
             allowed |= set(X.CALL_VARS)
-        if r.on in NEW_ISS_EVENTS:
+        if r.on in NEW_ISS_EVENTS or is_pipe:
             allowed |= set(X.NEW_VARS)
         try:
             exprs = [("guard", r.when, "bool")]
             for k, e in r.set:
                 if k not in WRITABLE or (k in X.SEG_VARS and not is_pipe):
                     raise bad(f"cannot assign {k!r}")
-                if k == "ISS" and r.on not in NEW_ISS_EVENTS:
-                    raise bad("ISS is chosen only where a TCB is created (OPEN, a SYN in LISTEN: 3.4.1)")
+                if k == "ISS" and not (r.on in NEW_ISS_EVENTS or (is_pipe and r.goto is S_SYN_RECEIVED)):
+                    raise bad("ISS is chosen only where a TCB is created (OPEN, a SYN in LISTEN, a SYN "
+                              "that reopens a connection from TIME-WAIT: 3.4.1, 3.6.1 MAY-2)")
                 exprs.append((f"update of {k}", e, X.ALL_VARS[k]))
             for em in r.emit:
                 if not isinstance(em, Emit):

@@ -18,6 +18,14 @@ SEGMENT = "SEGMENT"  # CLOSED, LISTEN, SYN-SENT: one ordered step (3.10.7.1-3)
 
 STOP, CONTINUE = "stop", "continue"
 
+# The timers of 3.8.1, 3.10.8 a row can start, restart or cancel.
+TIMERS = ("retransmission", "user", "2MSL")
+TIMER_ACTIONS = ("start", "restart", "cancel")
+# What a row can tell the user (3.10.7, 3.10.8; MUST-12 asks that a normal
+# close and an abort be told apart).
+SIGNALS = ("connection reset", "connection refused", "connection closing",
+           "connection aborted due to user timeout", "connection closed")
+
 
 @dataclass(frozen=True)
 class Emit:
@@ -54,7 +62,11 @@ class Row:
     """One rule. `on` is a user call or timeout kind (model.events), SEGMENT,
     or `SEGMENT/<step>` for the 3.10.7.4 pipeline. `ack` asks for the one
     aggregated acknowledgment sent when processing ends (MUST-58, MUST-59).
-    `error` is the RFC's error response to a user call (no state change)."""
+    `error` is the RFC's error response to a user call (no state change).
+    `signal` is what the user is told (3.5.3 "advise the user", 3.10.7.4
+    "signal the user", MUST-12: a normal close or an abort). `timers` says
+    which timers of 3.8, 3.10.8 the row starts, restarts or cancels
+    ((name, action) pairs; names in TIMERS, actions in TIMER_ACTIONS)."""
 
     name: str
     state: State
@@ -68,6 +80,8 @@ class Row:
     error: str | None = None
     ref: str = ""
     note: str = ""
+    signal: str | None = None
+    timers: tuple[tuple[str, str], ...] = ()
 
     @property
     def target(self) -> State:
@@ -78,7 +92,8 @@ class Row:
 
 
 def rows(name: str, states, on: str, *, when=TRUE, emit=(), set=None, goto=None,
-         then=STOP, ack=False, error=None, ref: str, note: str = "") -> list[Row]:
+         then=STOP, ack=False, error=None, ref: str, note: str = "", signal=None,
+         timers=None) -> list[Row]:
     """One row per state in `states` (a State or an iterable of States);
     each row is named `name@STATE`."""
     if isinstance(states, State):
@@ -92,7 +107,7 @@ def rows(name: str, states, on: str, *, when=TRUE, emit=(), set=None, goto=None,
         n = f"{name}@{st}"
         out.append(Row(name=n, state=st, on=on, when=lift(when), emit=tuple(emit),
                        set=updates, goto=goto, then=then, ack=ack, error=error,
-                       ref=ref, note=note))
+                       ref=ref, note=note, signal=signal, timers=tuple((timers or {}).items())))
     return out
 
 
@@ -113,6 +128,8 @@ def changed(table: list[Row], name: str, **changes) -> list[Row]:
         changes["when"] = lift(changes["when"])
     if "set" in changes and isinstance(changes["set"], dict):
         changes["set"] = tuple((k, lift(v)) for k, v in changes["set"].items())
+    if "timers" in changes and isinstance(changes["timers"], dict):
+        changes["timers"] = tuple(changes["timers"].items())
     if "emit" in changes and isinstance(changes["emit"], Emit):
         changes["emit"] = (changes["emit"],)
     out[i] = replace(out[i], **changes)

@@ -278,31 +278,32 @@ def run_verify(model: Model, runs: list[Options], max_states: int, progress=None
                 if progress:
                     progress(coverage[0])
 
+    def unchecked(t, reason):
+        kind, name = t.key.split(":", 1)
+        if kind == "table":
+            return not_checked(name, TABLE[name].check_ref, reason, run="table")
+        if kind == "proof":
+            from checker.proofs import proof_ref
+
+            return not_checked(name, proof_ref(name), reason, run="z3")
+        opts = runs[int(name)]
+        return (RunSummary(opts, explored=False, cut_reason=reason),
+                [not_checked(n, COMPOSED[n].check_ref, reason, run=opts.label()) for n in composed])
+
+    def missed(task, reason):  # a task that raised: printed in its place, with the reason
+        done(task, unchecked(task, reason))
+
     _MODEL = model
     try:
-        out = pool.run_tasks(tasks, jobs=jobs, time_limit=time_limit, on_done=done, on_tick=on_tick)
+        out = pool.run_tasks(tasks, jobs=jobs, time_limit=time_limit, on_done=done, on_missing=missed,
+                             on_tick=on_tick)
     finally:
         _MODEL = None
     rep = Report(model, interrupted=out.interrupted)
     for t in tasks:
-        kind, name = t.key.split(":", 1)
-        value = out.done.get(t.key)
-        reason = out.missing.get(t.key, "")
-        if kind == "table":
-            value = value or not_checked(name, TABLE[name].check_ref, reason, run="table")
-            rep.table.append(value)
-        elif kind == "proof":
-            from checker.proofs import proof_ref
-
-            value = value or not_checked(name, proof_ref(name), reason, run="z3")
-            rep.proofs.append(value)
-        else:
-            opts = runs[int(name)]
-            if value is None:
-                summary = RunSummary(opts, explored=False, cut_reason=reason)
-                value = (summary, [not_checked(n, COMPOSED[n].check_ref, reason, run=opts.label())
-                                   for n in composed])
-            rep.runs.append(value)
+        kind = t.key.split(":", 1)[0]
+        value = out.done.get(t.key) or unchecked(t, out.missing.get(t.key, ""))
+        {"table": rep.table, "proof": rep.proofs}.get(kind, rep.runs).append(value)
         rep.items[t.key] = value
     rep.late = [t.key for t in tasks[out.streamed:]]
     if want_cov:

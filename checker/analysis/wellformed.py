@@ -21,6 +21,7 @@ import time
 import networkx as nx
 import z3
 
+from checker.analysis.rowfacts import ROW_FACT_CHECKS
 from checker.result import FAIL, PASS, CheckResult, check
 from checker.solving import satisfiable
 from model import expr as X
@@ -277,4 +278,4 @@ def check_one_endpoint(model: Model) -> CheckResult:
     return res
 
 
-TABLE_CHECKS = [check_rows_fire, check_complete, check_handshake_ack, check_one_endpoint]
+TABLE_CHECKS = [check_rows_fire, check_complete, check_handshake_ack, check_one_endpoint, *ROW_FACT_CHECKS]

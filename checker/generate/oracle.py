@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from checker.analysis.explore import explore
 from checker.analysis.options import Options
 from model.config import Config
-from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
+from model.events import Abort, Arrive, Close, Open, Receive, Segment, Send, Status, Timeout
 from model.expr import Bin, Not, V, compile_expr, conditions
 from model.machine import PIPELINE_STATES, IllegalEvent, Model, segment_env
 from model.seq import MASK, add, sub
@@ -43,7 +43,7 @@ from model.state import State
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "oracle.schema.json")
 FORMAT, VERSION = "tcpcheck-oracle", 1
 SEG_WND = 5  # the peer's advertised window in every input segment (distinct from RCV.WND)
-CALLS = (Open(True), Open(False), Send(0), Send(1), Send(3), Close(), Abort(),
+CALLS = (Open(True), Open(False), Send(0), Send(1), Send(3), Send(9), Receive(), Status(), Close(), Abort(),
          Timeout("retransmission"), Timeout("user"), Timeout("time-wait"))
 TAGS = ("wrap", "window-left-edge", "window-right-edge", "outside-window", "zero-window", "ack-edge",
         "perturbed")
@@ -245,7 +245,7 @@ def event_from_json(d: dict):
         return Send(d["length"])
     if kind == "TIMEOUT":
         return Timeout(d["which"])
-    return {"CLOSE": Close(), "ABORT": Abort()}[kind]
+    return {"CLOSE": Close(), "ABORT": Abort(), "RECEIVE": Receive(), "STATUS": Status()}[kind]
 
 
 def _vector(vid: str, row, case: Case) -> dict:
@@ -258,7 +258,8 @@ def _vector(vid: str, row, case: Case) -> dict:
     else:
         v["expect"] = {"illegal": False, "error": out.error, "after": config_json(out.config),
                        "sent": [segment_json(s) for s in out.sent],
-                       "fired": [r.name for r in out.fired]}
+                       "fired": [r.name for r in out.fired], "signals": list(out.signals),
+                       "timers": [f"{a} {t}" for t, a in out.timers]}
     return v
 
 

@@ -161,7 +161,7 @@ class Harness:
     def _arrive(self, seg: Segment) -> None:
         una = self.ep.snd_una
         self.transmit(self.ep.segment_arrives(seg))
-        self.received += self.ep.receive()
+        self.received += self.ep.delivered()
         if self.ep.snd_una != una:
             self.rtx_at, self.rto = None, RTO  # new data acknowledged: restart (RFC 6298 5.3)
             self.rtx_since = None

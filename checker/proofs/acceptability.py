@@ -9,7 +9,7 @@ import time
 import z3
 
 from checker.analysis.wellformed import _fires, state_facts
-from checker.proofs.claims import HEX, S, all_of, any_of, ule
+from checker.proofs.claims import HEX, S, all_of, allowance, any_of, ule
 from checker.proofs.replay import hexbrief, holds_in, step_cex, witness
 from checker.proofs.symbolic import boolean, evaluate_in
 from checker.result import FAIL, PASS, CheckResult, check
@@ -25,14 +25,16 @@ from model.state import OTHER_STATES, State
 def _seq_step(model: Model, state: State):
     """The table's acceptability test in `state`: (accepted condition, the
     z3 variables, the conditions under which each seq-step row fires).
-    Accepted = a row of the seq step fires that continues processing."""
+    Accepted = a row of the seq step fires that continues processing with
+    the segment as it is (an allowance continues with its text discarded)."""
     key = (state, SEGMENT + "/seq")
     if key not in model.index:
         return None
     fires = _fires(model, key)  # first match wins: checker.analysis.wellformed
     v = fires[0][2]
-    accepted = any_of(*[c for r, c, _ in fires if r.then == "continue"])
-    return accepted, v, fires
+    accepted = any_of(*[c for r, c, _ in fires if r.then == "continue" and not allowance(r)])
+    allowed = any_of(*[c for r, c, _ in fires if allowance(r)])
+    return accepted, allowed, v, fires
 
 
 def _no_trim(model: Model, state: State, v: dict):
@@ -69,6 +71,9 @@ def prove_acceptability(model: Model) -> CheckResult:
     every window up to 2^30, across wraparound:
     - sound: an accepted segment has such an octet (z3 with a quantifier
       over the octet index);
+    - the allowances of the sequence-number step (3.10.7.4 first: a zero
+      window still takes valid ACKs and RSTs; Appendix A.2: the peer's FIN
+      again) are made only for segments Table 6 refuses;
     - complete for segments at most RCV.WND + 1 long. A longer segment
       that starts before the window and ends after it has octets inside
       but neither end inside: Table 6 refuses it (RFC 9293 assumes "the
@@ -93,11 +98,12 @@ def prove_acceptability(model: Model) -> CheckResult:
         if sig in done:
             continue
         done.add(sig)
-        accepted, v, fires = step
+        accepted, allowed, v, fires = step
         # SEG.SEQ = RCV.NXT + offset: a bijective change of variables
         off = z3.BitVec("SEG.SEQ-RCV.NXT", 32)
         sub_ = [(v["SEG.SEQ"], v["RCV.NXT"] + off)]
         accepted = z3.substitute(boolean(accepted), *sub_)
+        allowed = z3.substitute(boolean(allowed), *sub_)
         facts = [z3.substitute(boolean(f), *sub_) for f in state_facts(state, v)]
         facts.append(z3.substitute(boolean(_no_trim(model, state, v)), *sub_))
         w = {**v, "SEG.SEQ": v["RCV.NXT"] + off}
@@ -113,6 +119,10 @@ def prove_acceptability(model: Model) -> CheckResult:
              [accepted, eq(w["SEG.LEN"], 0), z3.Not(boolean(empty_in_window(w)))]),
             ("accepted => an octet in the window (length > 0)",
              [accepted, nonempty, z3.ForAll([k], z3.Not(boolean(octet_in_window(w, k))))]),
+            ("an allowance (zero window, the peer's FIN again) only for a segment Table 6 refuses",
+             [allowed, z3.Or(boolean(empty_in_window(w)),
+                             z3.And(boolean(nonempty), boolean(octet_in_window(w, k)),
+                                    boolean(ule(w["SEG.LEN"], add(w["RCV.WND"], 1)))))]),
         ]
         for label, conds in claims:
             m = witness(facts, conds)

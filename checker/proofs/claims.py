@@ -7,6 +7,7 @@ from __future__ import annotations
 import z3
 
 from checker.proofs.symbolic import RESET_STATES, boolean, bv
+from model.rows import CONTINUE, SEGMENT
 from model.seq import add, eq, is_z3, le, ne, sub, ult
 from model.state import OTHER_STATES, State
 
@@ -28,6 +29,13 @@ FIN_RCVD = frozenset({S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT})
 # RCV.NXT is defined (the peer's SYN has been received): SYN-RECEIVED and
 # the synchronized states (3.3.2, 3.10.7.4).
 RCV_KNOWN = frozenset(OTHER_STATES)
+
+
+def allowance(row) -> bool:
+    """A row of the sequence-number step that lets on a segment Table 6
+    refuses, its text and FIN discarded: the zero-window allowance for ACKs
+    and RSTs (3.10.7.4 first) and the peer's FIN again (Appendix A.2)."""
+    return row.on == SEGMENT + "/seq" and row.then == CONTINUE and any(k == "SEG.LEN" for k, _ in row.set)
 
 
 def any_z3(xs):

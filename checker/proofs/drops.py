@@ -8,7 +8,7 @@ import time
 
 import z3
 
-from checker.proofs.claims import MAX_DATA, S, all_of, any_of, implies, neg, ule
+from checker.proofs.claims import MAX_DATA, S, all_of, allowance, any_of, implies, neg, ule
 from checker.proofs.endpoint import (
     claim_failure,
     event_kinds,
@@ -82,6 +82,12 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
     seq_rows = [r for r in br.fired if r.on == SEGMENT + "/seq"]
     if not seq_rows:
         return []
+    if allowance(seq_rows[-1]):
+        env = br.seg_env or seg.env()
+        return [("an allowance is made only for a segment Table 6 refuses (3.10.7.4 first; Appendix A.2)", [],
+                 neg(table6(v, seg.seq, seg.len))),
+                ("a segment let on by an allowance has its text and FIN discarded (3.10.7.4 first)", [],
+                 all_of(eq(env["SEG.DATA"], 0), neg(boolean(env["CTL.FIN"]))))]
     if seq_rows[-1].then != CONTINUE:
         env = br.seg_env or seg.env()  # the segment as the step saw it (after trimming)
         return [("an unacceptable RST is dropped (3.10.7.4 first)", [rst], ok),

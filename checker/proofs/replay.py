@@ -12,7 +12,7 @@ from checker.proofs.claims import HEX
 from checker.proofs.symbolic import RESET_STATES, Branch, SymSegment, boolean, bv, evaluate_in
 from checker.solving import satisfiable
 from model.config import Config
-from model.events import Abort, Arrive, Close, Open, Segment, Send, Timeout
+from model.events import Abort, Arrive, Close, Open, Receive, Segment, Send, Status, Timeout
 from model.machine import Model
 from model.rows import SEGMENT, Row
 from model.state import State
@@ -73,6 +73,10 @@ def event_of_kind(kind: str, send_len=None, segment=None):
         return Close()
     if kind == "ABORT":
         return Abort()
+    if kind == "RECEIVE":
+        return Receive()
+    if kind == "STATUS":
+        return Status()
     if kind in _TIMEOUT_OF:
         return Timeout(_TIMEOUT_OF[kind])
     if kind == SEGMENT:

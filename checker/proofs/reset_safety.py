@@ -109,8 +109,8 @@ def prove_reset_safety(model: Model) -> CheckResult:
 def _count_reset_values(model, cfg, facts, rst, limit: int = 4) -> int:
     """How many raw SEG.SEQ values (any flags besides RST) reset a given
     SYN-RECEIVED configuration (counted by blocking each value found; a
-    figure, not a claim: a RST that also carries the peer's SYN again at
-    IRS is trimmed to RCV.NXT)."""
+    figure, not a claim: 1 in the standard table, whose trim leaves a RST
+    alone)."""
     ex = Executor(model, facts)
     conds = [all_of(*br.cond, neg(unchanged(cfg, br))) for br in ex.step(cfg, Arrive(rst)) if not br.illegal]
     s = z3.Solver()

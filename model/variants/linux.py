@@ -11,9 +11,6 @@ Rows changed or added (each difference's evidence is a packetdrill script
 generated from the standard table that fails on Linux and passes here):
 - rst-ack-on-abort: ABORT sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, not
   <SEQ=SND.NXT><CTL=RST> (3.10.5). Scripts abort-established, abort-close-wait.
-- synack-again: in SYN-RECEIVED after a passive OPEN, the peer's SYN again
-  (SEG.SEQ = IRS, no ACK) is answered by the SYN,ACK again, where 3.10.7.4
-  drops it (its first check: the SYN is old). Script passive-dup-syn.
 - simultaneous-open-ack: in SYN-RECEIVED after a simultaneous open, the
   peer's SYN,ACK (whose SYN was taken already) is answered by an ACK at once;
   RFC 9293 3.5 Figure 7 line 6 sends nothing. Script simultaneous-open (its
@@ -71,12 +68,6 @@ for _st in (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_W
                        "<CTL=RST,ACK> (3.10.5 says <SEQ=SND.NXT><CTL=RST>)")
 
 _i = find(ROWS, "trim-old-syn@SYN-RECEIVED")
-ROWS[_i:_i] = rows("synack-again", S.SYN_RECEIVED, "SEGMENT/trim",
-                   when=SYN & ~ACK & eq(SEG_SEQ, IRS) & PASSIVE, emit=SYN_ACK,
-                   ref="linux synack-again: tcp_check_req answers a retransmitted SYN with the SYN,ACK "
-                       "again (3.10.7.4 first would drop the old SYN)")
-
-_i = find(ROWS, "trim-old-syn@SYN-RECEIVED")
 ROWS[_i:_i] = rows("simultaneous-open-ack", S.SYN_RECEIVED, "SEGMENT/trim",
                    when=SYN & ACK & eq(SEG_SEQ, IRS) & ~PASSIVE,
                    set={"SEG.SEQ": add(SEG_SEQ, 1), "SEG.LEN": sub(V("SEG.LEN"), 1), "CTL.SYN": FALSE},
@@ -103,10 +94,6 @@ DIFFERENCES = [
                                                            S.FIN_WAIT_2, S.CLOSE_WAIT)],
      '3.10.5: "send a reset segment: <SEQ=SND.NXT><CTL=RST>"',
      "packetdrill abort-established, abort-close-wait"),
-    ("synack-again", ["synack-again@SYN-RECEIVED"],
-     '3.10.7.4 first: "If an incoming segment is not acceptable, an acknowledgment should be sent '
-     'in reply" (the old SYN is not acceptable)',
-     "packetdrill passive-dup-syn"),
     ("ack-of-iss-accepted", ["ack-of-iss-accepted@SYN-RECEIVED"],
      '3.10.7.4 fifth, SYN-RECEIVED: "If SND.UNA < SEG.ACK =< SND.NXT, then enter ESTABLISHED state '
      '... If the segment acknowledgment is not acceptable, form a reset segment <SEQ=SEG.ACK><CTL=RST>"',

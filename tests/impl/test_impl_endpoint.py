@@ -15,7 +15,8 @@ from impl import (
     ConnectionDoesNotExist,
     ConnectionExists,
     Endpoint,
-    NotModelled,
+    ForeignSocketUnspecified,
+    InsufficientResources,
     Segment,
     State,
     TcpError,
@@ -316,10 +317,20 @@ class TestSynReceived:
         assert got == [out("RST", seq=iss + delta)]
         assert variables(syn_received) == before
 
-    def test_retransmitted_syn_is_trimmed_and_dropped_for_lack_of_ack(self, syn_received, irs):
+    def test_retransmitted_syn_is_answered_by_the_syn_ack_again(self, syn_received, irs, iss):
+        # 3.10.7.4 first: "If an incoming segment is not acceptable, an
+        # acknowledgment should be sent in reply"; our SYN is unacknowledged,
+        # so the acknowledgment is our SYN,ACK (DECISIONS.md step 0).
         before = variables(syn_received)
-        assert syn_received.segment_arrives(seg("SYN", seq=irs)) == []
+        assert syn_received.segment_arrives(seg("SYN", seq=irs)) == [out("SYN,ACK", seq=iss, ack=irs + 1)]
         assert variables(syn_received) == before
+
+    def test_syn_and_rst_at_irs_are_dropped(self, syn_received, irs):
+        # 3.10.7.4 first: an unacceptable segment with RST is dropped
+        # (RFC 5961 3.2); the RST does not ride on the trimmed SYN.
+        before = variables(syn_received)
+        assert syn_received.segment_arrives(seg("SYN,RST", seq=irs)) == []
+        assert variables(syn_received) == before and syn_received.state is State.SYN_RECEIVED
 
     def test_syn_ack_at_irs_is_trimmed_and_establishes(self, syn_received_active, irs, iss):
         # Figure 7 lines 6-7: the peer's SYN,ACK in simultaneous open.
@@ -669,7 +680,7 @@ class TestCloseWait:
 
     def test_text_after_peer_fin_is_ignored(self, close_wait, irs, iss):
         assert close_wait.segment_arrives(seg("ACK", seq=irs + 2, ack=iss + 1, data=b"bogus")) == []
-        assert close_wait.receive() == b""
+        assert close_wait.delivered() == b""
         assert close_wait.rcv_nxt == irs + 2
 
     def test_retransmitted_fin_is_acked(self, close_wait, irs, iss):
@@ -843,9 +854,14 @@ ILLEGAL = [
     ("closed", ("close", ()), ConnectionDoesNotExist),
     ("closed", ("abort", ()), ConnectionDoesNotExist),
     ("listen", ("open", (False,)), ConnectionExists),
-    ("listen", ("send", (b"x",)), NotModelled),
-    ("syn_sent", ("send", (b"x",)), NotModelled),
-    ("syn_received", ("send", (b"x",)), NotModelled),
+    ("listen", ("send", (b"x",)), ForeignSocketUnspecified),
+    ("syn_sent", ("send", (b"x",)), InsufficientResources),
+    ("syn_received", ("send", (b"x",)), InsufficientResources),
+    ("closed", ("receive", ()), ConnectionDoesNotExist),
+    ("closed", ("status", ()), ConnectionDoesNotExist),
+] + [
+    (fx, ("receive", ()), ConnectionClosing)
+    for fx in ("close_wait", "closing", "last_ack", "time_wait")
 ] + [
     (fx, ("open", (active,)), ConnectionExists)
     for fx in ALL_STATE_FIXTURES[2:]

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from impl import Endpoint, Segment, State, seq_diff
+import pytest
+
+from impl import Endpoint, InsufficientResources, Segment, State, seq_diff
 
 MOD = 2**32
 MAX_EVENTS = 4000
@@ -137,7 +139,7 @@ def run(sc: dict, rng) -> tuple[Side, Side, list[Segment]]:
             in_flight.append((peer[src.name].name, s))
 
     def after_event(side: Side) -> None:
-        side.got += side.ep.receive()
+        side.got += side.ep.delivered()
         side.states.add(side.ep.state)
         if side.ep.state is State.CLOSED and not side.aborted:
             side.finished = True
@@ -253,16 +255,12 @@ def test_example_scenario_near_the_wrap():
     assert not any(s.rst for s in transmitted)
 
 
-def test_symmetric_window_overrun_is_an_ack_war():
-    """Known consequence of DECISIONS.md, kept visible on purpose.
-
-    SEND transmits at once, ignoring SND.WND.  If both sides overrun the
-    peer's (constant) window, each side's pure ACK carries SEQ = SND.NXT
-    beyond the other's window, so Table 6 calls it unacceptable and
-    3.10.7.4 answers with an ACK -- which is unacceptable on the other side
-    too: the two ACKs bounce forever.  (Real stacks avoid this by never
-    sending beyond SND.UNA + SND.WND, and rate-limit such ACKs.)
-    """
+def test_send_beyond_the_window_is_refused_so_no_ack_war():
+    """3.8.6 / 3.10.2 (DECISIONS.md): SEND never sends beyond SND.UNA +
+    SND.WND; a buffer that does not fit is refused with "insufficient
+    resources". The ACK war of an endpoint that overran its peer's window
+    (each pure ACK beyond the other's window, each answered by an ACK)
+    cannot start: what is sent fits, and the ACKs of it are acceptable."""
     iss_a, iss_b, wnd = MOD - 2, 5, 3
     a, b = Endpoint(iss=iss_a, rcv_wnd=wnd), Endpoint(iss=iss_b, rcv_wnd=wnd)
     b.open(active=False)
@@ -270,10 +268,13 @@ def test_symmetric_window_overrun_is_an_ack_war():
     [syn_ack] = b.segment_arrives(syn)
     [ack] = a.segment_arrives(syn_ack)
     assert b.segment_arrives(ack) == []
-    [data_a], [data_b] = a.send(b"x" * 10), b.send(b"y" * 10)
-    [ack_from_b] = b.segment_arrives(data_a)  # accepts 3 octets, ACKs at SEQ = iss_b + 11
+    before = a.snapshot()
+    with pytest.raises(InsufficientResources):
+        a.send(b"x" * 10)
+    assert a.snapshot() == before
+    [data_a], [data_b] = a.send(b"x" * wnd), b.send(b"y" * wnd)
+    [ack_from_b] = b.segment_arrives(data_a)
     [ack_from_a] = a.segment_arrives(data_b)
-    for _ in range(50):
-        [ack_from_a], [ack_from_b] = a.segment_arrives(ack_from_b), b.segment_arrives(ack_from_a)
-    assert ack_from_a == Segment.of("ACK", seq=iss_a + 11, ack=iss_b + 1 + wnd, wnd=wnd)
+    assert a.segment_arrives(ack_from_b) == [] and b.segment_arrives(ack_from_a) == []
     assert (a.rcv_nxt, b.rcv_nxt) == ((iss_b + 1 + wnd) % MOD, (iss_a + 1 + wnd) % MOD)
+    assert a.snd_una == a.snd_nxt and b.snd_una == b.snd_nxt

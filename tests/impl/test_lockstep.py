@@ -260,7 +260,7 @@ class Lockstep(RuleBasedStateMachine):
     def arrive(self, seg: Seg) -> None:
         rcv_before = self.ep.rcv_nxt
         self.lockstep(Arrive(seg), lambda: self.ep.segment_arrives(to_impl(seg)))
-        delivered = self.ep.receive()
+        delivered = self.ep.delivered()
         # 3.10.7.4 seventh: text is delivered in sequence order, once.
         if delivered != octets(rcv_before, len(delivered)):
             raise Disagreement(f"rcv {seg.brief()}: impl delivered {delivered!r} "

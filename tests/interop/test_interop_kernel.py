@@ -67,15 +67,15 @@ def _ack_one_short(h: Harness):
 
 def _corrupting(h: Harness):
     """A broken endpoint: it delivers one octet wrong."""
-    real = h.ep.receive
+    real = h.ep.delivered
 
-    def receive():
+    def delivered():
         got = bytearray(real())
         if got:
             got[0] ^= 0xFF
         return bytes(got)
 
-    h.ep.receive = receive
+    h.ep.delivered = delivered
     k = sc._connect(h)
     k.send(sc.data(1000, 2))
     h.run_until(lambda: len(h.received) >= 1000, "the data")

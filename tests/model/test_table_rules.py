@@ -138,9 +138,13 @@ class TestSynReceived:
         b = syn_received()
         assert brief(b.rcv(seg(IRS + 1, ISS))) == [f"<SEQ={ISS}><CTL=RST>"]
 
-    def test_retransmitted_syn_is_trimmed_and_dropped(self):
+    def test_retransmitted_syn_is_answered_by_the_syn_ack_again(self):
+        # 3.10.7.4 first: "If an incoming segment is not acceptable, an
+        # acknowledgment should be sent in reply"; our SYN is unacknowledged
+        # (DECISIONS.md step 0: row syn-again)
         b = syn_received()
-        assert b.rcv(seg(IRS, ctl="SYN")) == [] and b.state is S.SYN_RECEIVED
+        assert brief(b.rcv(seg(IRS, ctl="SYN"))) == [f"<SEQ={ISS}><ACK={IRS + 1}><CTL=SYN,ACK>"]
+        assert b.state is S.SYN_RECEIVED
 
     def test_new_syn_in_window_returns_passive_connection_to_listen(self):
         b = syn_received()
@@ -260,8 +264,14 @@ def test_a_user_call_or_timeout_is_handled_or_raises_a_typed_error(cfg, event):
         assert out.config == cfg and out.sent == ()
 
 
-@pytest.mark.parametrize("state", [S.SYN_SENT, S.SYN_RECEIVED, S.LISTEN])
-def test_send_before_established_is_outside_the_model(state):
+@pytest.mark.parametrize("state,error", [(S.SYN_SENT, "insufficient resources"),
+                                         (S.SYN_RECEIVED, "insufficient resources"),
+                                         (S.LISTEN, "foreign socket unspecified")])
+def test_send_before_established_is_refused_as_3_10_2_allows(state, error):
+    # 3.10.2 SYN-SENT/SYN-RECEIVED: "If there is insufficient space to
+    # remember this buffer, simply return 'error: insufficient resources'";
+    # LISTEN: "If the foreign socket is not specified, then return 'error:
+    # foreign socket unspecified'" (DECISIONS.md: no queue before ESTABLISHED)
     cfg = Config(state, False, ISS, IRS, ISS, ISS + 1, 0, IRS + 1, 100)
-    with pytest.raises(IllegalEvent, match=f"SEND \\(1 octets\\) is illegal in {state}"):
-        MODEL.step(cfg, Send(1))
+    out = MODEL.step(cfg, Send(1))
+    assert out.error == error and out.config == cfg and not out.sent

@@ -106,7 +106,9 @@ def test_drops_catches_a_bad_ack_in_syn_received_that_moves():
 def test_drops_catches_an_ack_of_ignored_text():
     rows = changed(STANDARD.rows, "ack-old@LAST-ACK", ack=True)
     r, cex, cfg, ev, out = failing(broken(rows))
-    assert "text after the peer's FIN is ignored" in cex["claim"] and out.sent
+    # caught either as text acknowledged or as a duplicate ACK acknowledged (z3 picks the segment)
+    assert ("text after the peer's FIN is ignored" in cex["claim"]
+            or "bare duplicate ACK (SEG.ACK < SND.UNA) is ignored" in cex["claim"]) and out.sent
 
 
 def test_drops_catches_text_left_unacknowledged():

@@ -217,10 +217,11 @@ def test_reset_safety_negative_rfc793_rst():
 
 
 def test_reset_safety_counts_syn_received(std_results):
-    """A figure, not a claim: in SYN-RECEIVED a RST carrying the peer's SYN
-    again at IRS is trimmed to RCV.NXT, so two values of SEG.SEQ reset."""
+    """A figure, not a claim: in SYN-RECEIVED only SEG.SEQ = RCV.NXT resets.
+    (Before DECISIONS.md step 0 excluded RST from the trim, a RST carrying
+    the peer's SYN again at IRS was trimmed to RCV.NXT: two values reset.)"""
     r = std_results["reset-safety"]
-    assert r.figures["syn_received_reset_seq_values"] == 2
+    assert r.figures["syn_received_reset_seq_values"] == 1
 
 
 # --- 7. retransmission -----------------------------------------------------------------------
