@@ -50,7 +50,8 @@ def run(args) -> int:
     if args.json:
         json.dump([{"index": i, "name": r.name, "state": str(r.state), "on": r.on, "when": str(r.when),
                     "emit": [str(e) for e in r.emit], "set": {k: str(e) for k, e in r.set},
-                    "goto": str(r.target), "then": r.then, "ack": r.ack, "error": r.error, "ref": r.ref}
+                    "goto": str(r.target), "then": r.then, "ack": r.ack, "error": r.error, "ref": r.ref,
+                    "signal": r.signal, "timers": [f"{a} {t}" for t, a in r.timers]}
                    for i, r in sel], sys.stdout, indent=1)
         print()
         return EXIT_OK
@@ -67,6 +68,10 @@ def run(args) -> int:
             parts.append("ACK")
         if r.error:
             parts.append(f'error "{r.error}"')
+        if r.signal:
+            parts.append(f'signal the user "{r.signal}"')
+        if r.timers:
+            parts.append("timers: " + ", ".join(f"{a} {t}" for t, a in r.timers))
         parts.append(f"[{r.ref}]")
         for part in parts:
             print("\n".join(textwrap.wrap(part, width, initial_indent="      ", subsequent_indent="          ",

@@ -44,6 +44,7 @@ def test_verify_json_is_one_document_with_figures():
     ("two_way_handshake", "isn-agreement", "rcv old duplicate"),
     ("no_time_wait", "graceful-close", "<CTL=RST>"),
     ("rfc793_syn_ack_check", "handshake-ack", "does not acknowledge the SYN"),
+    ("fixed_iss", "data-integrity", "<CTL=SYN,ACK>"),
 ])
 def test_shipped_variant_fails_its_check_with_a_counterexample(variant, check, shape):
     p = run("verify", "--model", variant, "--json", "--no-proofs")
@@ -56,6 +57,31 @@ def test_shipped_variant_fails_its_check_with_a_counterexample(variant, check, s
     assert shape in cex["text"]
     if cex.get("kind") == "ladder":
         assert cex["length"] == len(cex["steps"]) >= 2
+
+
+def test_fixed_iss_fails_by_a_delayed_syn_ack_of_the_old_incarnation():
+    """3.4.1 (MUST-8): with the same ISS in every incarnation, the SYN,ACK
+    that answered incarnation 1 completes incarnation 2's handshake, and the
+    octets of the peer's new incarnation land in a TCB synchronized with the
+    old one: data-integrity fails, as a ladder."""
+    p = run("verify", "--model", "fixed_iss", "--json", "--no-proofs", "--check", "data-integrity")
+    assert p.returncode == 1, p.stderr
+    doc = json.loads(p.stdout)
+    cex = next(c for r in doc["runs"] for c in r["checks"] if c["status"] == "FAILED")["counterexample"]
+    assert "incarnation 2 accepted by a TCB synchronized with its incarnation 1" in cex["why"]
+    assert cex["kind"] == "ladder" and "<--" in cex["text"] and "CTL=SYN,ACK" in cex["text"]
+
+
+def test_no_time_wait_data_integrity_says_why_it_holds_at_capacity_1():
+    # at the default bounds old octets cannot be in flight when a reconnect
+    # happens; the check says so rather than claiming what it did not explore
+    p = run("verify", "--model", "no_time_wait", "--json", "--no-proofs", "--check", "data-integrity",
+            "--no-abort", "--opens", "2")
+    doc = json.loads(p.stdout)
+    res = [c for r in doc["runs"] for c in r["checks"] if c["name"] == "data-integrity"]
+    assert res and all(c["status"] in ("holds", "FAILED") for c in res)
+    held = [c for c in res if c["status"] == "holds"]
+    assert all("need --channel-capacity 2" in c["summary"] or "explored" in c["summary"] for c in held)
 
 
 def test_shipped_variant_text_output_draws_a_ladder():
