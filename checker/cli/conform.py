@@ -15,6 +15,7 @@ import json
 import sys
 
 from checker.cli.common import add_command
+from checker.cli.output import Progress
 from checker.traces.capture import CaptureError
 from checker.traces.conform import conform_file
 from checker.traces.options import DEFAULT_RCV_WND, EXTENSIONS, TOLERANCES, ConformOptions, parse_judge
@@ -166,30 +167,23 @@ def run(args) -> int:
     return code
 
 
-class progress_line:
+class progress_line(Progress):
     """A self-overwriting line on stderr for a long file: only on a terminal,
     not with --quiet or --json, once the file has taken two seconds."""
 
     def __init__(self, path: str, enabled: bool, stream=None):
         import time
 
-        self.path, self.stream = path, stream or sys.stderr
-        self.enabled = enabled and self.stream.isatty()
-        self.t0, self.shown, self.clock = time.perf_counter(), False, time.perf_counter
+        super().__init__(enabled, stream)
+        self.path, self.clock = path, time.perf_counter
 
     def __call__(self, segments: int, connections: int) -> None:
         dt = self.clock() - self.t0
-        if self.enabled and dt >= 2.0:
+        if self.enabled and dt >= self.DELAY:
             self.stream.write(f"\r\033[Kconform: {self.path}: {segments:,} segments, {connections:,} "
                               f"connections, {segments / dt:,.0f} segments/s")
             self.stream.flush()
             self.shown = True
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self.shown = False
 
 
 def endpoint_summary(conns) -> dict:
