@@ -9,6 +9,7 @@ either language (`text`) or as JSON (`as_json`)."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -120,13 +121,15 @@ def cjk_wrapped(line: str, width: int) -> str:
     takes two), continuation lines indented like `Printer.wrapped`."""
     lead = " " * (len(line) - len(line.lstrip()))
     rows, cur, w = [], "", 0
-    for ch in line:
-        cw = 2 if ord(ch) > 0x2E80 else 1
-        if w + cw > width and cur.strip():
+    for tok in re.findall(r"[\x21-\x7e]+|\s+|.", line):  # a run of ASCII is never cut
+        tw = sum(2 if ord(ch) > 0x2E80 else 1 for ch in tok)
+        if w + tw > width and cur.strip():
             rows.append(cur.rstrip())
             cur, w = lead + "    ", len(lead) + 4
-        cur += ch
-        w += cw
+            if tok.isspace():
+                continue
+        cur += tok
+        w += tw
     rows.append(cur.rstrip())
     return "\n".join(rows)
 
@@ -209,7 +212,7 @@ def as_json(a: Answer, lang: str) -> dict:
     return {"question": a.q.key, "title": tr(lang, f"{a.q.key}.title"), "lang": lang,
             "answer": tr(lang, f"{a.q.key}.answer", **_values(a)), "rfc": tr(lang, f"{a.q.key}.rfc"),
             "variant": a.q.variant, "checks": list(a.q.checks), "stands": a.status() == PASS,
-            "status": a.status(), "seconds": round(a.seconds, 3),
+            "status": {PASS: "stands", FAIL: "does not stand"}.get(a.status(), "not checked"), "seconds": round(a.seconds, 3),
             "standard": [c.as_json() for c in a.standard], "on_variant": [c.as_json() for c in a.variant],
             "ladders": [{"name": n, "title": tr(lang, f"scenario.{n}"), "ref": ref, "completed": r.stopped is None,
                          **ladder_json(r)} for n, _t, ref, r in a.ladders],
