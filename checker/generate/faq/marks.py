@@ -11,17 +11,20 @@ from model.seq import MASK
 NEAR = 1 << 16  # a value this close above an ISN is written as an offset from it
 
 
-def mark(value: int, x: int, y: int) -> str:
-    """`value` as x, x+k, y or y+k (the nearer ISN below it), else ""."""
+def mark(value: int, x: int | None, y: int | None) -> str:
+    """`value` as x, x+k, y or y+k (the nearer ISN below it), else "" (an
+    ISN of None is unknown: a refused connection has no y)."""
     best = ""
     for name, base in (("x", x), ("y", y)):
+        if base is None:
+            continue
         d = (value - base) & MASK
         if d < NEAR and (not best or d < int(best[2:] or 0)):
             best = name if d == 0 else f"{name}+{d}"
     return best
 
 
-def segment_marks(seq: int, ack: int | None, x: int, y: int) -> str:
+def segment_marks(seq: int, ack: int | None, x: int | None, y: int | None) -> str:
     """"SEQ=x ACK=y+1" for one segment (ACK only when the ACK bit is on)."""
     out = [f"SEQ={mark(seq, x, y) or seq}"]
     if ack is not None:

@@ -155,6 +155,7 @@ EN = {
     "scenario.half-open": "Half-open connection discovery after A reboots",
     "scenario.old-duplicate-syn": "Recovery from an old duplicate SYN",
     "scenario.three-segment-close": "Close in three segments: B's ACK rides on its FIN",
+    "scenario.refused": "Connection refused: a SYN to a port nobody listens on",
     # --- explain --live ---
     "live.noroot": "explain --live needs root (a private network namespace and a packet socket): {why}; "
                    "`python -m checker explain {name}` draws the model's ladder without it",
@@ -284,6 +285,7 @@ ZH = {
     "scenario.half-open": "A 重启后发现半开连接",
     "scenario.old-duplicate-syn": "从旧的重复 SYN 中恢复",
     "scenario.three-segment-close": "三个报文段完成关闭：B 的 ACK 捎带在它的 FIN 上",
+    "scenario.refused": "连接被拒绝：SYN 发往无人监听的端口",
     "live.noroot": "explain --live 需要 root（私有网络命名空间和数据包套接字）：{why}；"
                    "不需要 root 的 `python -m checker explain {name}` 可画出模型的梯形图",
     "live.head": "{title}：Linux 内核自己的报文段，在私有网络命名空间中捕获（A {a} 是客户端，B {b} 是服务器）",
