@@ -8,9 +8,11 @@ more to send"; the peer may go on sending until its own CLOSE, so its FIN
 is a message of its own; when it has nothing more to send its FIN rides on
 the ACK and three segments suffice).
 
-Expected: `verify` fails data-integrity: the peer SENDs an octet after the
+Expected: `verify` fails data-delivery: the peer SENDs an octet after the
 first FIN; it is never delivered, yet the ACK of the peer's FIN covers it,
-so the peer believes it arrived (RCV.NXT skips octets never received)."""
+so the peer believes it arrived (RCV.NXT skips octets never received).
+No check of the two-endpoint graph saw this before data-delivery (the
+proofs row-soundness and drops do, one endpoint at a time)."""
 
 from model.rows import CONTINUE, find, rows, without
 from model.seq import add

@@ -10,8 +10,8 @@ allows this processing to a stack without RFC 5961's protection ("For stacks
 implementing the protection described in RFC 5961, the three checks below
 apply; otherwise ..."); the table implements the protection.
 
-Expected: the reset-safety proof fails: a RST in the window but not at
-RCV.NXT changes the state."""
+Expected: `verify` fails reset-safety (the z3 proof): a RST in the window
+but not at RCV.NXT changes the state."""
 
 from model.expr import V
 from model.rows import changed, without
