@@ -116,6 +116,9 @@ def _values(a: Answer) -> dict:
     return v
 
 
+NO_BREAK_BEFORE = set("，。；：、）」』”！？")  # closing punctuation stays on its line
+
+
 def cjk_wrapped(line: str, width: int) -> str:
     """A line of Chinese prose wrapped to `width` columns (a CJK character
     takes two), continuation lines indented like `Printer.wrapped`."""
@@ -123,7 +126,7 @@ def cjk_wrapped(line: str, width: int) -> str:
     rows, cur, w = [], "", 0
     for tok in re.findall(r"[\x21-\x7e]+|\s+|.", line):  # a run of ASCII is never cut
         tw = sum(2 if ord(ch) > 0x2E80 else 1 for ch in tok)
-        if w + tw > width and cur.strip():
+        if w + tw > width and cur.strip() and tok not in NO_BREAK_BEFORE:
             rows.append(cur.rstrip())
             cur, w = lead + "    ", len(lead) + 4
             if tok.isspace():

@@ -177,7 +177,7 @@ ZH = {
     "ladder.stopped": "转移表中止了该场景：{why}",
     "marks": "ISN 标记：x = A 的 ISS = {x}，y = B 的 ISS = {y}",
     "rfc": "RFC 9293：",
-    "ran": "由运行模型得出的回答：{seconds:.1f} 秒",
+    "ran": "由运行模型得出的回答，用时 {seconds:.1f}s",
     "stands": "回答成立：{check} 在 {variant} 上失败，在 RFC 9293 转移表上成立",
     "stands.novariant": "回答成立：{checks} 在 RFC 9293 转移表上成立，且梯形图都能走完",
     "broken": "回答不成立：{detail}",
