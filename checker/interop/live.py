@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from checker.interop.netns import Namespace, NetnsError, check_addresses
 from checker.interop.netns import unavailable as netns_unavailable
-from checker.interop.recorder import Recorder, can_record, write_pcap
+from checker.interop.recorder import Recorder, can_record, read_all as _read_all, write_pcap
 
 ADDR = "198.18.0.1"  # RFC 2544's range, inside the namespace only
 SETTLE = 0.3  # seconds to let the last segments (a delayed ACK) arrive before the capture stops
@@ -70,15 +70,6 @@ def _server(srv: socket.socket, handler, keep: list) -> threading.Thread:
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t
-
-
-def _read_all(conn) -> bytes:
-    out = b""
-    while True:
-        d = conn.recv(4096)
-        if not d:
-            return out
-        out += d
 
 
 def _scenario(name: str, rec: Recorder) -> tuple[tuple, tuple, list]:

@@ -114,3 +114,13 @@ def write_pcap(frames, path: str, snaplen: int = 262144, ng: bool = False) -> No
                 sec, usec = sec + 1, usec - 1_000_000
             w.write_packet(data, sec=sec, usec=usec, caplen=len(data), wirelen=len(frame))
     w.close()
+
+
+def read_all(conn) -> bytes:
+    """Everything a connected socket receives until the peer's FIN."""
+    out = b""
+    while True:
+        d = conn.recv(65536)
+        if not d:
+            return out
+        out += d

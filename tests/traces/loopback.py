@@ -24,6 +24,7 @@ import time
 
 from checker.interop.recorder import (  # noqa: F401  (moved there; the names stay importable here)
     ETH_P_ALL, LINGER_ABORT, PACKET_OUTGOING, Recorder, can_record, write_pcap)
+from checker.interop.recorder import read_all as _read_all
 
 
 # --- scenarios: each takes (family, address, recorder) and runs to completion ---
@@ -59,15 +60,6 @@ def _serve(srv, handler):
     t = threading.Thread(target=run, daemon=True)
     t.start()
     return t
-
-
-def _read_all(conn) -> bytes:
-    out = b""
-    while True:
-        d = conn.recv(65536)
-        if not d:
-            return out
-        out += d
 
 
 def client_close(family, addr, rec):
