@@ -119,3 +119,24 @@ def test_a_broken_table_shows_in_the_ladder(capsys):
     assert r.stopped is not None and r.a.state is not S.ESTABLISHED
     assert main(["explain", "handshake", "--model", "two_way_handshake"]) == 1
     assert "cannot go on with the scenario" in capsys.readouterr().err
+
+
+# --- --lang and --format ----------------------------------------------------------------------
+
+def test_explain_in_chinese_keeps_the_ladder(capsys):
+    from checker.cli import main
+
+    assert main(["explain", "handshake"]) == 0
+    en = capsys.readouterr().out
+    assert main(["explain", "handshake", "--lang", "zh"]) == 0
+    zh = capsys.readouterr().out
+    assert zh.splitlines()[0].startswith("基本的三次握手")
+    assert zh.splitlines()[1:] == en.splitlines()[1:]  # the ladder is the same, in RFC notation
+
+
+def test_explain_draws_a_sequence_diagram(capsys):
+    from checker.cli import main
+
+    assert main(["explain", "simultaneous-open", "--format", "mermaid"]) == 0
+    out = capsys.readouterr().out
+    assert "sequenceDiagram" in out and out.count("->>") == 4  # four segments, each delivered
