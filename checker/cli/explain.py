@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import sys
 
-from checker.cli.common import (EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, add_command, add_model_arg,
-                                int_arg)
+from checker.cli.common import EXIT_FAIL, EXIT_OK, UsageError, add_command, add_model_arg, int_arg
 from checker.generate.explain import MAX_ISS, SCENARIOS, ladder_json, ladder_lines, run_scenario
 from checker.load import load_model
 
@@ -106,5 +105,3 @@ def _picture(r, title: str, model_name: str, fmt: str) -> None:
     else:
         sys.stdout.write(data)
 
-
-__all__ = ["EXIT_USAGE", "register", "run"]

@@ -17,7 +17,7 @@ proofs row-soundness and drops do, one endpoint at a time)."""
 from model.rows import CONTINUE, find, rows, without
 from model.seq import add
 from model.state import State as S
-from model.table import RCV_NXT, ROWS as STANDARD
+from model.table import ROWS as STANDARD
 from model.expr import V
 
 SEG_SEQ, SEG_DATA, FIN = V("SEG.SEQ"), V("SEG.DATA"), V("CTL.FIN")
