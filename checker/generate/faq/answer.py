@@ -111,6 +111,8 @@ def _values(a: Answer) -> dict:
     v = {"variant": a.q.variant or "", "why": why.rstrip("."), "steps": cex.get("length", len(cex.get("steps", ()))),
          "checks": ", ".join(a.q.checks), "summary": "; ".join(c.summary for c in a.standard)}
     v.update(x=ISS_A, x1=add(ISS_A, 1), y=ISS_B, y1=add(ISS_B, 1))
+    closes = [st["side"] for st in cex.get("steps", ()) if st["kind"] == "call" and st["event"] == "CLOSE"]
+    v.update(closer=closes[0] if closes else "?", sender={"A": "B", "B": "A"}.get(closes[0] if closes else "", "?"))
     if a.blind:
         v.update(a.blind)
     return v

@@ -74,7 +74,8 @@ EN = {
         "acknowledged on its own: four segments (first ladder: B sends after A's FIN). When B has nothing more "
         "to send as A's FIN arrives, its ACK rides on its FIN,ACK and three segments suffice (second ladder; "
         "legal: A goes from FIN-WAIT-1 straight to TIME-WAIT). A table that closes both directions on the first "
-        "FIN (variant {variant}) loses what B still sends, and B is told it arrived: {why} ({steps} steps)."),
+        "FIN (variant {variant}) loses what the other side still sends after the first FIN, and tells it that "
+        "everything arrived (in the counterexample {closer} closes first and {sender} still sends): {why} ({steps} steps)."),
     "four-way.rfc": (
         "3.6: \"CLOSE is an operation meaning 'I have no more data to send.' ... We have chosen to treat CLOSE in "
         "a simplex fashion\", Figures 12 and 13; 3.6.1: the two directions close independently; a host MAY "
@@ -219,8 +220,8 @@ ZH = {
         "B 可以继续发送，直到它自己的用户调用 CLOSE。于是 B 的 FIN 是一个单独的报文，也要单独确认：四个报文段"
         "（第一张梯形图：A 的 FIN 之后 B 仍在发送）。如果 A 的 FIN 到达时 B 已无数据可发，B 的 ACK 可以捎带在它的 "
         "FIN,ACK 上，三个报文段就够了（第二张梯形图；合法：A 从 FIN-WAIT-1 直接进入 TIME-WAIT）。"
-        "若转移表在第一个 FIN 时就关闭两个方向（变体 {variant}），B 仍在发送的数据就会丢失，而 B 却被告知数据已送达："
-        "{why}（{steps} 步）。"),
+        "若转移表在第一个 FIN 时就关闭两个方向（变体 {variant}），另一方在第一个 FIN 之后仍在发送的数据就会丢失，"
+        "而它却被告知一切都已送达（反例中 {closer} 先关闭，{sender} 仍在发送）：{why}（{steps} 步）。"),
     "four-way.rfc": (
         "3.6：“CLOSE 的意思是‘我没有更多数据要发送了’……我们选择以单工方式对待 CLOSE”，图 12 和图 13；"
         "3.6.1：两个方向独立关闭；主机可以实现半双工关闭（MAY-1），但此时 CLOSE 之后到达的数据应当引出 RST，"
