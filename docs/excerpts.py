@@ -48,6 +48,8 @@ EXCERPTS = {
     "verify-no-time-wait": (["verify", "--model", "no_time_wait", "--quiet", "--color", "never"], failures_only),
     "verify-exit-3": (["verify", "--no-proofs", "--max-states", "1000", "--check", "no-deadlock,no-livelock",
                        "--no-abort", "--color", "never"], failures_only),
+    "faq-three-way": (["faq", "three-way", "--color", "never"], failures_only),
+    "faq-three-way-zh": (["faq", "three-way", "--lang", "zh", "--color", "never"], failures_only),
 }
 
 

@@ -7,10 +7,11 @@ import time
 
 import networkx as nx
 
-from checker.analysis.explore import OLD, Exploration, is_final
+from checker.analysis.explore import OLD, RESET, Exploration, _sets_irs, is_final
 from checker.generate.ladder import ladder, ladder_json
 from checker.result import FAIL, NA, PASS, CheckResult, check
-from model.seq import le
+from model.events import Arrive
+from model.seq import add, le, lt
 from model.state import SYNCHRONIZED, State
 
 EST = State.ESTABLISHED
@@ -258,8 +259,51 @@ def check_graceful_close(exp: Exploration) -> CheckResult:
                    figures={"lost_after_time_wait": lost_generals})
 
 
+@check("data-delivery", "3.3.1, 3.10.7.4 seventh and eighth (RCV.NXT passes only octets received, in order: what "
+                        "the ACK covers was delivered)")
+def check_data_delivery(exp: Exploration) -> CheckResult:
+    """What a receiver acknowledges it has delivered (3.10.7.4 seventh: "it
+    should be acknowledged" once in the user's buffers; 3.3.1: RCV.NXT is the
+    next octet expected): every step that moves RCV.NXT of a synchronized
+    TCB moves it across the segment just received, starting at or before
+    RCV.NXT, never beyond the segment's end, so no octet the peer sent is
+    acknowledged without having arrived. Checked on every one-endpoint
+    transition the exploration took; the counterexample is the shortest
+    path to one that skips octets."""
+    t0 = time.perf_counter()
+    name, ref = check_data_delivery.check_name, check_data_delivery.check_ref
+    sp = exp.space
+    bad, moved = {}, 0
+    for (cfg, code), hit in sp.trans.items():
+        ev = sp.events[code]
+        if hit is None or not isinstance(ev, Arrive):
+            continue
+        old, new = sp.cfgs[cfg], sp.cfgs[hit[0]]
+        if old.state in RESET or new.state in RESET or old.rcv_nxt == new.rcv_nxt or _sets_irs(hit[2]):
+            continue
+        moved += 1
+        seg = ev.segment
+        end = add(seg.seq, int(seg.syn) + seg.data + int(seg.fin))
+        if not (le(seg.seq, old.rcv_nxt) and lt(old.rcv_nxt, new.rcv_nxt) and le(new.rcv_nxt, end)):
+            bad[(cfg, code)] = (f"{old.state} RCV.NXT={old.rcv_nxt} moved to {new.rcv_nxt} on {seg.brief()}: "
+                                f"the octets {old.rcv_nxt}..{(seg.seq - 1) & 0xFFFFFFFF} were never received, "
+                                "yet the ACK covers them")
+    if not bad:
+        return _result(name, ref, exp, t0, True, f"{moved} moves of RCV.NXT, each across the segment received")
+    res = _result(name, ref, exp, t0, False, f"RCV.NXT skipped octets never received ({len(bad)} transitions)")
+    for u in range(exp.n_states):  # BFS order: the first such step is on a shortest path
+        for label, h in sp.successors(exp.states[u]):
+            key = (exp.states[u]["AB".index(label[1])], label[2])
+            if label[0] in ("deliver", "dup", "old-syn") and key in bad:
+                v = next(w for w in exp.graph.successors(u) if exp.states[w] == h)
+                res.counterexample = _evidence(exp, _path(exp, u) + [v], bad[key])
+                return res
+    return res
+
+
 COMPOSED_CHECKS = [check_deadlock, check_livelock, check_established_reachable, check_established_iff,
-                   check_seq_agreement, check_isn_agreement, check_data_integrity, check_graceful_close]
+                   check_seq_agreement, check_isn_agreement, check_data_integrity, check_data_delivery,
+                   check_graceful_close]
 
 # Checks whose failure needs the whole graph (a dead end, a trap, an absence).
 LIVENESS = (check_deadlock, check_livelock, check_established_reachable)

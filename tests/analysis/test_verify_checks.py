@@ -233,3 +233,27 @@ def test_a_cut_state_space_makes_passing_checks_not_checked(standard):
     assert by_name["no-deadlock"].status == UNCHECKED and by_name["no-livelock"].status == UNCHECKED
     assert "state cap of 50 states reached" in by_name["no-deadlock"].summary
     assert rep.exit_status() == 3 and not rep.ok
+
+
+# --- data-delivery ------------------------------------------------------------------------------
+
+def test_data_delivery_holds_on_the_standard_table(standard):
+    from checker.analysis.composed import check_data_delivery
+
+    r = check_data_delivery(explore(standard, RELIABLE.with_(opens=1)))
+    assert r.status == PASS and "moves of RCV.NXT" in r.summary
+
+
+def test_data_delivery_catches_a_closer_that_ignores_text_and_takes_any_fin():
+    """Negative: no_half_close (the first FIN closes both directions) acknowledges
+    octets it never received; the ladder ends at the FIN that skips them."""
+    from checker.analysis.composed import check_data_delivery
+
+    model = load_model("no_half_close")
+    r = check_data_delivery(explore(model, RELIABLE.with_(opens=1)))
+    assert r.status == FAIL
+    cex = r.counterexample
+    assert "never received" in cex["why"]
+    last = cex["steps"][-1]
+    assert last["kind"] == "deliver" and last["segment"]["fin"]
+    assert any(st["segment"] and st["segment"]["data"] for st in cex["steps"])  # the octet it skipped
