@@ -20,7 +20,7 @@ from checker.proofs.symbolic import Executor, boolean
 from checker.result import PASS, CheckResult, check
 from model.machine import Model
 from model.rows import SEGMENT
-from model.seq import eq, ult
+from model.seq import eq, ne, ult
 from model.state import State
 
 RST_ON_ABORT = frozenset({S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT})
@@ -105,6 +105,17 @@ def prove_calls(model: Model) -> CheckResult:
                 continue
             ev, efacts = symbolic_event(kind, cfg)
             for br in Executor(model, facts + efacts).step(cfg, ev):
+                if kind == "USER-TIMEOUT":
+                    # 3.10.8: the user timer runs exactly while something is
+                    # outstanding (DECISIONS.md Timers): legal iff SND.UNA != SND.NXT
+                    una, nxt = cfg.v["SND.UNA"], cfg.v["SND.NXT"]
+                    runs = ne(una, nxt) if br.illegal else eq(una, nxt)
+                    m = witness(facts + efacts + br.cond, [runs])
+                    if m is not None:
+                        label = ("the user timeout fires only while something is outstanding (3.10.8)"
+                                 if not br.illegal else
+                                 "the user timeout can fire whenever something is outstanding (3.10.8)")
+                        return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
                 if br.illegal or br.error is not None:
                     continue
                 n += 1

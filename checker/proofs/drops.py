@@ -82,6 +82,40 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
     seq_rows = [r for r in br.fired if r.on == SEGMENT + "/seq"]
     if not seq_rows:
         return []
+    return _allowance_claims(state, cfg, seg, br) + _step_claims(state, cfg, seg, br, seq_rows)
+
+
+FIN_RECEIVED = (S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
+
+
+def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
+    """What the allowances of 3.10.7.4 first must do, whichever row fired:
+    a zero window still takes a valid ACK and an exact RST; the peer's FIN
+    again has its ACK field processed (Appendix A.2, DECISIONS.md step 1)."""
+    v = cfg.v
+    rst, syn, ackf, fin = (boolean(x) for x in (seg.rst, seg.syn, seg.ackf, seg.fin))
+    kept = br.config.state not in (S.CLOSED, S.LISTEN)
+    in_range = ule(sub(seg.ack, v["SND.UNA"]), sub(v["SND.NXT"], v["SND.UNA"]))
+    window_taken = implies(kept, eq(br.config.v["SND.WND"], seg.wnd))
+    zero = [eq(v["RCV.WND"], 0), eq(seg.seq, v["RCV.NXT"]), neg(syn), ult(0, seg.len)]
+    out = []
+    if state in SYNCHRONIZED:  # (SYN-RECEIVED's ACK test differs: SND.UNA < SEG.ACK)
+        out += [("a zero window still takes a valid ACK: SND.WND <- SEG.WND (3.10.7.4 first: special "
+                 "allowance)", zero + [neg(rst), ackf, in_range], window_taken),
+                ("a zero window still takes an exact RST (3.10.7.4 first; RFC 5961 3.2)", zero + [rst],
+                 br.config.state in (S.CLOSED, S.LISTEN))]
+    if state in FIN_RECEIVED:
+        again = [fin, neg(rst), neg(syn), eq(add(seg.seq, seg.len), v["RCV.NXT"]), ult(0, v["RCV.WND"])]
+        out.append(("the peer's FIN again has its ACK field processed: SND.WND <- SEG.WND (Appendix A.2)",
+                    again + [ackf, in_range], window_taken))
+    return out
+
+
+def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[str, list, object]]:
+    v = cfg.v
+    rst, syn, ackf, fin = (boolean(x) for x in (seg.rst, seg.syn, seg.ackf, seg.fin))
+    same, silent = unchanged(cfg, br), not br.sent
+    ok = all_of(same, silent)
     if allowance(seq_rows[-1]):
         env = br.seg_env or seg.env()
         return [("an allowance is made only for a segment Table 6 refuses (3.10.7.4 first; Appendix A.2)", [],

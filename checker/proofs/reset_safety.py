@@ -35,9 +35,8 @@ def prove_reset_safety(model: Model) -> CheckResult:
     """RFC 5961 (3.2, 4.2) as adopted by RFC 9293 3.10.7.4 second and
     fourth, for every state of 3.10.7.4, every configuration satisfying
     the endpoint invariant and every segment:
-    - a RST changes the configuration only if SEG.SEQ = RCV.NXT (SEG.SEQ of
-      the segment as processed: after the peer's old SYN is trimmed in
-      SYN-RECEIVED);
+    - a RST changes the configuration only if SEG.SEQ = RCV.NXT (SEG.SEQ as
+      it arrived: no trim or allowance of 3.10.7.4 first makes it exact);
     - a RST with RCV.NXT < SEG.SEQ < RCV.NXT + RCV.WND changes nothing and
       draws exactly one challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>;
     - in the synchronized states a SYN (without RST) changes nothing and
@@ -75,9 +74,10 @@ def prove_reset_safety(model: Model) -> CheckResult:
                 if br.illegal:
                     claims = [("the segment is handled (no row: illegal)", [], False)]
                 elif seg is rst:
-                    processed = br.seg_env["SEG.SEQ"] if br.seg_env else rst.seq
+                    # SEG.SEQ as it arrived: no trim or allowance may make a RST exact
+                    # (DECISIONS.md step 0: the trim leaves a RST alone)
                     claims = [("a RST changes state only if SEG.SEQ = RCV.NXT", [],
-                               implies(neg(unchanged(cfg, br)), eq(processed, cfg.v["RCV.NXT"]))),
+                               implies(neg(unchanged(cfg, br)), eq(rst.seq, cfg.v["RCV.NXT"]))),
                               ("an in-window inexact RST draws exactly one challenge ACK and changes nothing",
                                inexact, all_of(unchanged(cfg, br), _challenge_ack(cfg, br)))]
                     if state in SYNCHRONIZED:

@@ -49,6 +49,7 @@ def prove_retransmission(model: Model) -> CheckResult:
                 ln = seg.len
                 claims = [("the timeout changes nothing", unchanged(cfg, br)),
                           ("exactly one segment is resent", len(br.sent) == 1),
+                          ("it is not a reset (3.10.8: the segment is resent as it was)", "RST" not in s.flags),
                           ("something is outstanding", ne(una, nxt)),
                           ("it starts at SND.UNA", eq(s.seq, una)),
                           ("1 =< SEG.LEN =< SND.NXT - SND.UNA", all_of(ult(0, ln), ule(ln, sub(nxt, una)))),

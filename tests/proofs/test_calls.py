@@ -63,3 +63,12 @@ def test_calls_catches_an_active_open_marked_passive():
                    set={"SND.UNA": V("ISS"), "SND.NXT": V("ISS") + 1, "PASSIVE": TRUE})
     cex, cfg, ev, out = failing(rows)
     assert out.config.passive and out.config.state is S.SYN_SENT
+
+
+def test_calls_catches_a_user_timeout_with_nothing_outstanding():
+    # 3.10.8 / DECISIONS.md Timers: the user timer runs only while something is outstanding
+    from model.seq import eq
+    from model.table import SND_NXT, SND_UNA
+
+    cex, cfg, ev, out = failing(changed(STANDARD.rows, "user-timeout@FIN-WAIT-1", when=eq(SND_UNA, SND_NXT)))
+    assert "user timeout" in cex["claim"] and cfg.state is S.FIN_WAIT_1

@@ -115,3 +115,26 @@ def test_drops_catches_text_left_unacknowledged():
     rows = changed(STANDARD.rows, "text-out-of-order@FIN-WAIT-1", ack=False)
     r, cex, cfg, ev, out = failing(broken(rows))
     assert "acceptable text draws exactly one" in cex["claim"] and ev.segment.data and not out.sent
+
+
+# --- the allowances of 3.10.7.4 first (each a mutant that survived every other check) ---------
+
+def test_drops_catches_a_zero_window_that_drops_the_ack():
+    """3.10.7.4 first: "If the RCV.WND is zero, no segments will be acceptable,
+    but special allowance should be made to accept valid ACKs, URGs, and RSTs"."""
+    r, cex, cfg, ev, out = failing(broken(without(STANDARD.rows, "seq-zero-window@FIN-WAIT-2")))
+    assert "a zero window still takes" in cex["claim"] and cfg.rcv_wnd == 0 and cfg.state is S.FIN_WAIT_2
+
+
+def test_drops_catches_a_retransmitted_fin_whose_ack_is_dropped():
+    """Appendix A.2: the sequence check must not keep the ACK of a retransmitted
+    FIN from being processed (a wrap-unaware comparison in the fin-again guard)."""
+    from model.seq import ult
+    from model.table import ACK, FIN, RCV_NXT, RST, SEG_LEN, SEG_SEQ, SND_NXT, SYN, ZERO_LEN
+    from model.seq import add, eq
+    from model.expr import V
+
+    bad_guard = (FIN & ~RST & ~SYN & ~ZERO_LEN & eq(add(SEG_SEQ, SEG_LEN), RCV_NXT) & ~(ACK & ult(SND_NXT, V("SEG.ACK"))))
+    rows = changed(STANDARD.rows, "fin-again@CLOSE-WAIT", when=bad_guard)
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "the peer's FIN again has its ACK field processed" in cex["claim"] and ev.segment.fin

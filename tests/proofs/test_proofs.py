@@ -232,6 +232,18 @@ def test_retransmission_negative_fin_without_data():
     assert seg.fin and (seg.seq + seg.len) & MASK != cfg.snd_nxt
 
 
+def test_retransmission_negative_a_reset_on_the_timeout():
+    # a mutant that survived every other check: the SYN,ACK resent with RST on
+    from model.machine import Model, standard
+    from model.rows import Emit, changed
+    from model.table import SYN_ACK
+
+    rows = changed(standard().rows, "rexmit-synack@SYN-RECEIVED",
+                   emit=Emit("SYN,RST,ACK", seq=SYN_ACK.seq, ack=SYN_ACK.ack))
+    _, cex = failing(Model(rows, "broken", "tests"), "retransmission")
+    assert "it is not a reset" in cex["claim"]
+
+
 # --- command line -------------------------------------------------------------------------
 
 def run_cli(*args):
