@@ -135,10 +135,10 @@ class Exploration:
     networkx DiGraph (built on first use)."""
 
     def __init__(self, space: _Space, opts, compact: Compact, states, seconds: float, truncated: bool,
-                 broken: list, dense: Dense | None = None, depth=None):
+                 broken: list, dense: Dense | None = None):
         self.space, self.opts, self.compact, self.states = space, opts, compact, states
         self.seconds, self.truncated, self.broken = seconds, truncated, broken
-        self.dense, self.depth = dense, depth
+        self.dense = dense
         self._graph = None
 
     @property
@@ -351,9 +351,9 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
     keys = [start]
     offsets = array("q", [0])
     targets = array("q")
-    depth = array("l", [0])
     broken: list = []
     truncated = False
+    report = 20_000  # the next progress report, in states
     chans = dn.chans
     appended: dict[int, int] = {}  # (channel << W) | items -> channel with the items at its end
     rooms: dict[tuple, int] = {}
@@ -390,21 +390,22 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
         got_b = memo_b.get(kb)
         if got_b is None:
             got_b = memo_b[kb] = _side_moves(pieces[1], k, 1, tools)
-        d = depth[i] + 1
         outs: list[int] = []
         for (moves, bad), keep in ((got_a, lb_bits), (got_b, la_bits)):
             for j, part in enumerate(moves):
                 h = part | keep
                 v = ids.get(h)
                 if v is None:
-                    if len(keys) >= max_states:
+                    v = len(keys)
+                    if v >= max_states:
                         truncated = True
                         continue
-                    v = ids[h] = len(keys)
+                    ids[h] = v
                     keys.append(h)
-                    depth.append(d)
-                    if progress is not None and v % 20_000 == 0:
-                        progress(v, len(keys) - i, time.perf_counter() - t0)
+                    if v >= report:
+                        report += 20_000
+                        if progress is not None:
+                            progress(v, v - i, time.perf_counter() - t0)
                 if v not in outs:
                     outs.append(v)
                 if bad is not None and j in bad:
@@ -414,7 +415,7 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
         i += 1
     del ids
     return Exploration(sp, opts, Compact(offsets, targets), States(dn, keys), time.perf_counter() - t0,
-                       truncated, broken, dn, depth)
+                       truncated, broken, dn)
 
 
 def reference(model, opts, max_states: int = 3_000_000) -> Exploration:
