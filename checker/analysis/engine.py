@@ -41,6 +41,7 @@ S_CBA, S_CAB, S_LA, S_LB = 1, 1 + W, 1 + 2 * W, 1 + 3 * W
 LA_BITS, LB_BITS = F << S_LA, F << S_LB
 ALL = (1 << (1 + 4 * W)) - 1
 NOT_LA, NOT_LB = ALL ^ LA_BITS, ALL ^ LB_BITS
+MEMO_BOUND = 500_000  # entries per side of the whole-move memo (cleared when full: memory stays bounded)
 
 
 class Dense:
@@ -350,7 +351,7 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
     ids = {start: 0}
     keys = [start]
     offsets = array("q", [0])
-    targets = array("q")
+    targets = array("I")  # node ids (< 2^32)
     broken: list = []
     truncated = False
     report = 20_000  # the next progress report, in states
@@ -386,9 +387,13 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
         kb = (k ^ la_bits) | (sig[la_bits >> S_LA] << S_LA)
         got_a = memo_a.get(ka)
         if got_a is None:
+            if len(memo_a) >= MEMO_BOUND:
+                memo_a.clear()
             got_a = memo_a[ka] = _side_moves(pieces[0], k, 0, tools)
         got_b = memo_b.get(kb)
         if got_b is None:
+            if len(memo_b) >= MEMO_BOUND:
+                memo_b.clear()
             got_b = memo_b[kb] = _side_moves(pieces[1], k, 1, tools)
         outs: list[int] = []
         for (moves, bad), keep in ((got_a, lb_bits), (got_b, la_bits)):
