@@ -1,6 +1,7 @@
 """Verification at speed: one table of what `verify` costs.
 
-    python bench/verify_speed.py [--json FILE] [--max-capacity N] [--max-states N] [--skip-rates]
+    python bench/verify_speed.py [--json FILE] [--max-capacity N] [--min-capacity N] [--max-states N]
+                                 [--skip-rates]
 
 - the explorer (checker.analysis.explore) for channel capacities 1..N
   (default 3) and each fault combination (reliable, loss, loss + old SYN,
@@ -118,6 +119,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON to FILE")
     ap.add_argument("--max-capacity", type=int, default=3)
+    ap.add_argument("--min-capacity", type=int, default=1)
     ap.add_argument("--max-states", type=int, default=3_000_000)
     ap.add_argument("--skip-rates", action="store_true", help="leave out verify, the proofs, lockstep, conform")
     args = ap.parse_args()
@@ -125,7 +127,7 @@ def main() -> int:
     print(f"{os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f} (other sessions share the machine)")
     print(f"{'k':>2} {'faults':<13} {'abort':<5} {'states':>9} {'edges':>10} {'explore s':>9} {'cpu s':>7} "
           f"{'states/s':>9} {'st/cpu s':>9} {'checks s':>8} {'peak MB':>7}  result")
-    for k in range(1, args.max_capacity + 1):
+    for k in range(args.min_capacity, args.max_capacity + 1):
         for fname, faults in FAULTS.items():
             for abort in (True, False):
                 opts = Options(capacity=k, abort=abort, data=1, opens=1, **faults)

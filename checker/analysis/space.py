@@ -293,6 +293,11 @@ class _Space:
         return max(0, cap - own) if theirs <= cap else 0
 
     def _tagged(self, sent: tuple, tag: int) -> tuple:
+        if tag >> TAG_BITS:
+            # the ghost counts TCBs; a SYN in LISTEN creates one each time, so
+            # duplicated and reordered SYNs can push it past what a tag holds
+            raise OverflowError(f"incarnation {tag} of an endpoint: more TCBs than the {TAG_BITS}-bit ghost tag "
+                                "of a segment holds (duplicated SYNs reaching LISTEN); use fewer faults")
         return tuple((x << TAG_BITS) | tag for x in sent)
 
     def spontaneous(self, side: int, me: int, budget: tuple, ghost: tuple, room: int) -> list:
