@@ -32,6 +32,7 @@ class Task:
     label: str  # what the progress line says while it runs
     fn: Callable  # a module-level function (forked workers look it up by reference)
     args: tuple = ()
+    cost: float = 0.0  # expected seconds: the workers take the costliest first (results stay in order)
 
 
 @dataclass
@@ -94,7 +95,10 @@ def run_tasks(tasks: list[Task], jobs: int | None = None, time_limit: float | No
         return out
     ctx = mp.get_context("fork")
     todo, results, news = ctx.Queue(), ctx.Queue(), ctx.Queue(maxsize=10_000)
-    for i in range(len(tasks)):
+    # longest first, so that no long task starts last and runs alone (the
+    # results are still reported in task order)
+    order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
+    for i in order:
         todo.put(i)
     for _ in range(jobs):
         todo.put(None)
@@ -142,8 +146,8 @@ def run_tasks(tasks: list[Task], jobs: int | None = None, time_limit: float | No
                         on_missing(task, value)
                 reported += 1
             if on_tick:
-                # the first `jobs` unfinished tasks are the running ones (workers take them in order)
-                running = [t for j, t in enumerate(tasks) if j not in finished][:jobs]
+                # the first `jobs` unfinished tasks in dispatch order are the running ones
+                running = [tasks[j] for j in order if j not in finished][:jobs]
                 on_tick({t.key: t.label for t in running}, latest)
     except KeyboardInterrupt:
         out.interrupted = True

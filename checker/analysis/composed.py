@@ -1,13 +1,16 @@
 """Properties of the closed two-endpoint system, checked on the reachable
-global state graph built by `checker.analysis.explore` (networkx)."""
+global state graph built by `checker.analysis.explore` (its compact graph,
+`checker.analysis.graph`, answers what networkx answered: the same
+attracting components and the same shortest paths). A property of single
+states reads each node's Pair (the endpoints and whether the network is
+empty), evaluated once per distinct Pair."""
 
 from __future__ import annotations
 
 import time
 
-import networkx as nx
-
-from checker.analysis.explore import OLD, RESET, Exploration, _sets_irs, is_final
+from checker.analysis.explore import OLD, RESET, Exploration, is_final
+from checker.analysis.space import _sets_irs
 from checker.generate.ladder import ladder, ladder_json
 from checker.result import FAIL, NA, PASS, CheckResult, check
 from model.events import Arrive
@@ -24,16 +27,13 @@ def _evidence(exp: Exploration, path_nodes: list[int], why: str) -> dict:
 
 
 def _path(exp: Exploration, target: int) -> list[int]:
-    return nx.shortest_path(exp.graph, 0, target)
+    return exp.compact.shortest_path(0, target)
 
 
 def _first_bad(exp: Exploration, pred) -> int | None:
-    """The node closest to the start for which pred(Global) holds (BFS ids
+    """The node closest to the start whose Pair satisfies pred (BFS ids
     are in order of distance, so the first id found is a nearest one)."""
-    for i in range(exp.n_states):
-        if pred(exp.state(i)):
-            return i
-    return None
+    return exp.first(pred)
 
 
 def _result(name, ref, exp, t0, ok, summary, bad=None, why="", figures=None):
@@ -48,8 +48,7 @@ def _result(name, ref, exp, t0, ok, summary, bad=None, why="", figures=None):
        "3.10 (every terminal state is CLOSED/LISTEN on both sides, network empty)")
 def check_deadlock(exp: Exploration) -> CheckResult:
     t0 = time.perf_counter()
-    g = exp.graph
-    terminal = [n for n in g.nodes if g.out_degree(n) == 0]
+    terminal = exp.compact.terminal()
     bad = [n for n in terminal if not is_final(exp.state(n))]
     why = ""
     if bad:
@@ -65,11 +64,11 @@ def check_deadlock(exp: Exploration) -> CheckResult:
        "3.10 (every attracting component holds a final state)")
 def check_livelock(exp: Exploration) -> CheckResult:
     t0 = time.perf_counter()
-    comps = list(nx.attracting_components(exp.graph))
+    comps = exp.compact.attracting_components()
     bad = []
     for comp in comps:
-        if not any(is_final(exp.state(n)) for n in comp):
-            if len(comp) == 1 and exp.graph.out_degree(next(iter(comp))) == 0:
+        if not any(is_final(exp.pair(n)) for n in comp):
+            if len(comp) == 1 and exp.compact.out_degree(comp[0]) == 0:
                 continue  # a dead end: reported by no-deadlock
             bad.append(comp)
     why = ""
@@ -110,7 +109,7 @@ def check_established_iff(exp: Exploration) -> CheckResult:
         return CheckResult(name, ref, NA, "applies without loss and without ABORT/user timeout "
                            "(both leave half-open connections, 3.5.1)", run=exp.opts.label())
     bad = _first_bad(exp, lambda s: s.channels_empty() and ((s.a.state is EST) != (s.b.state is EST)))
-    checked = sum(1 for i in range(exp.n_states) if exp.state(i).channels_empty())
+    checked = exp.count(lambda s: s.channels_empty())
     return _result(name, ref, exp, t0, bad is None, f"{checked} states with an empty network",
                    bad, "the network is empty but only one side is ESTABLISHED")
 
@@ -133,8 +132,7 @@ def check_seq_agreement(exp: Exploration) -> CheckResult:
         quiet = s.channels_empty() and s.a.snd_una == s.a.snd_nxt and s.b.snd_una == s.b.snd_nxt
         return quiet and (s.a.snd_nxt != s.b.rcv_nxt or s.b.snd_nxt != s.a.rcv_nxt)
 
-    both = sum(1 for i in range(exp.n_states)
-               if exp.state(i).a.state is EST and exp.state(i).b.state is EST and paired(exp.state(i)))
+    both = exp.count(lambda s: s.a.state is EST and s.b.state is EST and paired(s))
     bad = _first_bad(exp, bad_state)
     return _result(check_seq_agreement.check_name, check_seq_agreement.check_ref, exp, t0, bad is None, f"{both} states with both ESTABLISHED", bad,
                    "sequence numbers of the two sides disagree")
@@ -229,20 +227,21 @@ def check_graceful_close(exp: Exploration) -> CheckResult:
     if exp.opts.abort:
         return CheckResult(name, ref, NA, "applies to the run without ABORT/user timeout",
                            run=exp.opts.label())
-    g = exp.graph
+    def genuine(x, gx, gpeer) -> bool:
+        # A genuine connection: x synchronized with the peer's current
+        # incarnation, and the peer acknowledged x's SYN. (A user may
+        # give up on a connection attempt with CLOSE in SYN-SENT,
+        # 3.10.4; the peer's RST then is the right answer.)
+        return (x.state in SYNCHRONIZED and x.state is not State.TIME_WAIT and gx.peer == gpeer.inc
+                and gx.peer != OLD and x.snd_una != x.iss)
+
     lost_generals = 0
-    for u in range(exp.n_states):
-        su = exp.state(u)
-        for v in g.successors(u):
-            sv = exp.state(v)
+    for u in exp.where(lambda s: genuine(s.a, s.ghost_a, s.ghost_b) or genuine(s.b, s.ghost_b, s.ghost_a)):
+        su = exp.pair(u)
+        for v in exp.compact.successors(u):
+            sv = exp.pair(v)
             for x, y, gx, gpeer in ((su.a, sv.a, su.ghost_a, su.ghost_b), (su.b, sv.b, su.ghost_b, su.ghost_a)):
-                # A genuine connection: x synchronized with the peer's current
-                # incarnation, and the peer acknowledged x's SYN. (A user may
-                # give up on a connection attempt with CLOSE in SYN-SENT,
-                # 3.10.4; the peer's RST then is the right answer.)
-                if (x.state in SYNCHRONIZED and y.state is State.CLOSED
-                        and x.state is not State.TIME_WAIT and gx.peer == gpeer.inc and gx.peer != OLD
-                        and x.snd_una != x.iss):
+                if y.state is State.CLOSED and genuine(x, gx, gpeer):
                     st = exp.steps_along([u, v])[0][0]
                     if st.segment is None or not st.segment.rst:
                         continue

@@ -6,6 +6,7 @@ report whose every check holds, fails or was not checked (with the reason)."""
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -61,6 +62,16 @@ class Report:
     def exit_status(self) -> int:
         return exit_status(self.all_checks(), self.interrupted)
 
+    def phases(self) -> dict:
+        """Seconds per phase, each summed over its tasks (the tasks run in
+        parallel, so the phases add up to more than the wall time)."""
+        return {"table_checks": round(sum(c.seconds for c in self.table), 3),
+                "explorations": [round(e.seconds, 3) for e, _ in self.runs],
+                "graph_checks": [round(sum(c.seconds for c in cs), 3) for _, cs in self.runs],
+                "coverage": round(sum(c.seconds for c in self.extra), 3),
+                "proofs": round(sum(c.seconds for c in self.proofs), 3),
+                "wall": round(self.seconds, 3)}
+
     def as_json(self) -> dict:
         checks = self.all_checks()
         return {
@@ -69,6 +80,7 @@ class Report:
             "exit_status": self.exit_status(),
             "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
+            "phases": self.phases(),
             "counts": {s: sum(c.status == s for c in checks) for s in (PASS, FAIL, UNCHECKED, NA)},
             "table_checks": [c.as_json() for c in self.table],
             "runs": [{"options": e.opts.as_dict(), "label": e.opts.label(), "states": e.n_states,
@@ -148,6 +160,19 @@ def describe_checks() -> list[tuple[str, str, str]]:
 
 # --- tasks (run in forked workers; they read _MODEL) ---------------------------------------
 
+# Seconds each task took on the standard table (2-core machine, quiet), only
+# to start the long ones first (`checker.pool`); a new check costs 0.5.
+COST = {"rows-fire": 1.2, "complete": 0.2, "row-soundness": 6.0, "drops": 4.0, "close": 1.8,
+        "handshake": 1.5, "acceptability": 1.1, "reset-safety": 0.8, "comparison": 0.2,
+        "retransmission": 0.1, "calls": 0.15}
+
+
+def run_cost(o: Options) -> float:
+    """A rough guess of a run's seconds: states grow about tenfold per unit of capacity."""
+    return (1.0 * 10 ** (o.capacity - 1) * (1.5 if o.loss else 1) * (3 if o.duplication or o.reordering else 1)
+            * o.opens * (1.5 if o.abort else 1))
+
+
 def _table_task(name: str) -> CheckResult:
     r = _decided(name, TABLE[name].check_ref, lambda: TABLE[name](_MODEL))
     r.run = "table"
@@ -164,7 +189,7 @@ def _decided(name, ref, fn) -> CheckResult:
 
 def _run_task(opts: Options, max_states: int, names: tuple[str, ...]):
     def news(n_states, frontier, seconds):
-        pool.progress(states=n_states, queue=frontier, rate=n_states / max(seconds, 1e-9))
+        pool.progress(states=n_states, queue=frontier, rate=n_states / max(seconds, 1e-9), rss_mb=rss_mb())
 
     exp = explore(_MODEL, opts, max_states=max_states, progress=news)
     summary = summarize(exp, max_states)
@@ -176,6 +201,15 @@ def _run_task(opts: Options, max_states: int, names: tuple[str, ...]):
         r.assumptions = assumptions
         results.append(r)
     return summary, results
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (0 where /proc is absent)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _proof_task(name: str) -> CheckResult:
@@ -258,11 +292,11 @@ def run_verify(model: Model, runs: list[Options], max_states: int, progress=None
         want -= set(proof_names())
     composed = tuple(n for n in COMPOSED if n in want)
     explore_runs = bool(composed) or COVERAGE in want
-    tasks = [pool.Task(f"table:{n}", n, _table_task, (n,)) for n in TABLE if n in want]
+    tasks = [pool.Task(f"table:{n}", n, _table_task, (n,), COST.get(n, 0.1)) for n in TABLE if n in want]
     if explore_runs:
-        tasks += [pool.Task(f"run:{i}", f"explore {o.label()}", _run_task, (o, max_states, composed))
+        tasks += [pool.Task(f"run:{i}", f"explore {o.label()}", _run_task, (o, max_states, composed), run_cost(o))
                   for i, o in enumerate(runs)]
-    tasks += [pool.Task(f"proof:{n}", n, _proof_task, (n,)) for n in proof_names() if n in want]
+    tasks += [pool.Task(f"proof:{n}", n, _proof_task, (n,), COST.get(n, 0.5)) for n in proof_names() if n in want]
     run_keys = [t.key for t in tasks if t.key.startswith("run:")]
     summaries: dict[str, RunSummary] = {}
     coverage: list[CheckResult] = []

@@ -206,11 +206,26 @@ def execute(args, model, runs, checks, proofs: bool, header: str) -> int:
         json.dump(rep.as_json(), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
+        if not args.quiet:
+            out.emit(out.wrapped(phases_line(rep.phases())))
         # one line, never wrapped: what scripts and people grep for
         out.emit(verdict_line(rep.all_checks(), rep.seconds, interrupted=rep.interrupted))
     if rep.interrupted:
         print("interrupted: what had not finished is listed as not checked", file=sys.stderr)
     return rep.exit_status()
+
+
+def phases_line(ph: dict) -> str:
+    """Where the time went, phase by phase (the phases overlap: tasks run in parallel)."""
+    parts = []
+    if ph["table_checks"]:
+        parts.append(f"table checks {ph['table_checks']:.2f}s")
+    if ph["explorations"]:
+        parts.append("explorations " + "+".join(f"{x:.2f}s" for x in ph["explorations"]))
+        parts.append(f"graph checks {sum(ph['graph_checks']) + ph['coverage']:.2f}s")
+    if ph["proofs"]:
+        parts.append(f"proofs {ph['proofs']:.2f}s")
+    return "phases: " + "; ".join(parts) + " (each summed over its tasks, which run in parallel)"
 
 
 def _count_tasks(checks, runs, proofs) -> int:

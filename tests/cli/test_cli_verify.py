@@ -176,3 +176,38 @@ def test_version_and_console_script_agree():
         pytest.skip("the tcpcheck console script is not installed in this environment (pip install -e .)")
     q = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60)
     assert q.returncode == 0 and q.stdout == p.stdout
+
+
+def test_verify_says_where_the_time_went_in_text_and_json():
+    p = run("verify", "--no-abort", "--no-proofs", "--loss", "--opens", "1", "--skip", "rows-fire")
+    assert p.returncode == 0, p.stdout + p.stderr
+    lines = p.stdout.strip().splitlines()
+    assert lines[-1].startswith("verdict:")
+    phases = next(x for x in lines if x.startswith("phases:"))
+    assert "table checks" in phases and "explorations" in phases and "graph checks" in phases
+    doc = json.loads(run("verify", "--json", "--no-abort", "--loss", "--opens", "1", "--check",
+                         "no-deadlock,comparison").stdout)
+    ph = doc["phases"]
+    assert len(ph["explorations"]) == len(doc["runs"]) == len(ph["graph_checks"])
+    assert ph["explorations"][0] == doc["runs"][0]["explore_seconds"] and ph["proofs"] > 0
+    assert ph["wall"] == doc["seconds"]
+
+
+def test_the_progress_line_names_states_rate_queue_and_memory(monkeypatch):
+    import io
+
+    from checker.cli.output import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Tty()
+    bar = Progress(enabled=True, stream=err)
+    bar.t0 -= 5  # a run of five seconds
+    bar.tick({"run:0": "explore k=2"}, {"run:0": {"states": 120000, "rate": 60000.0, "queue": 5000, "rss_mb": 300.0}})
+    assert "120,000 states" in err.getvalue() and "60,000/s" in err.getvalue()
+    assert "queue 5,000" in err.getvalue() and "300 MB" in err.getvalue()
+    quiet = Tty()
+    Progress(enabled=False, stream=quiet).tick({}, {})
+    assert quiet.getvalue() == ""

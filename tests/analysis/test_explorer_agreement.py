@@ -1,0 +1,101 @@
+"""The fast explorer (`checker.analysis.engine.search`: packed states,
+memoised endpoint moves) and the plain breadth-first search over
+`_Space.successors` (`explore(..., plain=True)`) build the same graph, node
+for node and edge for edge, and every graph check gives the same verdict
+and the same counterexample on both; the compact graph answers what
+networkx answers (attracting components, shortest paths). On the standard
+table and on broken variants whose checks fail."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import pytest
+
+from checker.analysis.composed import COMPOSED_CHECKS
+from checker.analysis.explore import explore
+from checker.analysis.options import Options
+from checker.load import load_model
+from model.machine import Model
+from model.rows import Emit, rows, without
+from model.rows import changed as chg
+from model.state import State as S
+from model.table import RCV_NXT, ROWS, SND_NXT
+
+RELIABLE = Options(loss=False, old_syn=False, abort=False)
+LOSSY = Options(loss=True, old_syn=True, abort=False, data=0)
+CONFIGS = [
+    RELIABLE,
+    LOSSY.with_(abort=True),
+    Options(loss=False, old_syn=False, abort=False, opens=2, data=0),
+    Options(loss=True, old_syn=False, abort=False, duplication=True, reordering=True, data=0),
+    Options(capacity=2, loss=True, old_syn=False, abort=False, data=0),
+]
+
+
+def _livelock_variant() -> Model:
+    table = without(ROWS, "time-wait-timeout@TIME-WAIT")
+    table = chg(table, "rst-close@TIME-WAIT", goto=None)
+    table = table + rows("tw-keepalive", S.TIME_WAIT, "RETRANSMISSION-TIMEOUT",
+                         emit=Emit("ACK", seq=SND_NXT, ack=RCV_NXT), ref="test")
+    return Model(table, "livelock", "tests")
+
+
+def _deadlock_variant() -> Model:
+    return Model(chg(ROWS, "ack-fin-acked@LAST-ACK", goto=None), "deadlock", "tests")
+
+
+def _same(fast, plain) -> None:
+    assert (fast.n_states, fast.n_edges, fast.truncated) == (plain.n_states, plain.n_edges, plain.truncated)
+    assert list(fast.compact.offsets) == list(plain.compact.offsets)
+    assert list(fast.compact.targets) == list(plain.compact.targets)
+    assert fast.broken == plain.broken
+    step = max(1, fast.n_states // 500)
+    assert all(fast.state(i) == plain.state(i) for i in range(0, fast.n_states, step))
+    for check in COMPOSED_CHECKS:
+        a, b = check(fast), check(plain)
+        assert (a.status, a.summary, a.figures) == (b.status, b.summary, b.figures), check.check_name
+        ca, cb = a.counterexample or {}, b.counterexample or {}
+        assert (ca.get("length"), ca.get("why"), ca.get("text")) == (cb.get("length"), cb.get("why"),
+                                                                     cb.get("text")), check.check_name
+
+
+@pytest.mark.parametrize("opts", CONFIGS, ids=[o.label() for o in CONFIGS])
+def test_fast_and_plain_search_agree_on_the_standard_table(opts):
+    _same(explore(load_model(None), opts), explore(load_model(None), opts, plain=True))
+
+
+@pytest.mark.parametrize("make, opts", [(_deadlock_variant, RELIABLE), (_livelock_variant, RELIABLE),
+                                        (lambda: load_model("no_time_wait"), LOSSY),
+                                        (lambda: load_model("two_way_handshake"), LOSSY)],
+                         ids=["deadlock", "livelock", "no_time_wait", "two_way_handshake"])
+def test_fast_and_plain_search_agree_where_checks_fail(make, opts):
+    fast, plain = explore(make(), opts), explore(make(), opts, plain=True)
+    _same(fast, plain)
+    assert any(c(fast).failed for c in COMPOSED_CHECKS)
+
+
+def test_fast_and_plain_search_agree_when_cut_at_the_state_cap():
+    opts = LOSSY.with_(abort=True)
+    fast, plain = explore(load_model(None), opts, max_states=2000), explore(load_model(None), opts,
+                                                                            max_states=2000, plain=True)
+    assert fast.truncated and fast.n_states == 2000
+    _same(fast, plain)
+
+
+def test_the_compact_graph_answers_as_networkx_does():
+    exp = explore(_livelock_variant(), LOSSY)
+    g = exp.graph  # networkx, built from the compact graph
+    assert g.number_of_nodes() == exp.n_states and g.number_of_edges() == exp.n_edges
+    ours = sorted(sorted(c) for c in exp.compact.attracting_components())
+    theirs = sorted(sorted(c) for c in nx.attracting_components(g))
+    assert ours == theirs and any(len(c) > 1 for c in ours)
+    assert exp.compact.terminal() == [n for n in g if g.out_degree(n) == 0]
+    rnd = random.Random(7)
+    for target in rnd.sample(range(exp.n_states), 60):
+        if nx.has_path(g, 0, target):
+            assert exp.compact.shortest_path(0, target) == nx.shortest_path(g, 0, target)
+    for v in rnd.sample(range(exp.n_states), 60):
+        assert list(exp.compact.predecessors(v)) == list(g.predecessors(v))
+        assert list(exp.compact.successors(v)) == list(g.successors(v))
