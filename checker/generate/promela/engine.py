@@ -1,0 +1,121 @@
+"""`verify --engine spin`: one run of options through Spin, judged in the
+project's terms. Every composed check ends as holds / FAILED / not checked
+(or n/a, by the explorer's rule), with the same bounds the explorer's
+verdict rests on, plus Spin's own: a bitstate search, a depth cut, a time
+limit or running out of memory proves no "for all" claim (only a violation
+found along a replayed trail still stands); a channel outgrowing its slots
+leaves every unfailed check not checked."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+from checker.analysis.composed import COMPOSED_CHECKS
+from checker.analysis.options import Options
+from checker.generate.ladder import ladder, ladder_json
+from checker.generate.promela import checks as K
+from checker.generate.promela import promela
+from checker.generate.promela.replay import ReplayError, parse_dumps, steps_of
+from checker.generate.promela.spin import PanResult, compile_and_run, replay_output
+from checker.generate.promela.system import default_slots
+from checker.result import FAIL, NA, PASS, CheckResult, not_checked
+from model.machine import Model
+
+REFS = {fn.check_name: fn.check_ref for fn in COMPOSED_CHECKS}
+WHY = {
+    "no-deadlock": "no move is possible and the state is no proper final one",
+    "established-iff": "the network is empty but only one side is ESTABLISHED",
+    "seq-agreement": "sequence numbers of the two sides disagree",
+    "isn-agreement": "an ESTABLISHED endpoint is not synchronized with its peer's ISS",
+    "data-integrity": "octets of another incarnation accepted",
+    "graceful-close": "a synchronized connection was reset",
+}
+
+
+def _trails(model: Model, opts: Options, pan: PanResult) -> dict:
+    """check name -> (kind, steps, start) or (kind, ReplayError) of each trail."""
+    found: dict = {}
+    for n in pan.trails:
+        states, reports = parse_dumps(replay_output(pan.workdir, n))
+        if not reports:
+            continue
+        kind, name = reports[-1]
+        try:
+            steps, start = steps_of(model, opts, states)
+            found[name] = (kind, steps, start)
+        except ReplayError as err:
+            found[name] = (kind, err)
+    return found
+
+
+def _evidence(name: str, steps, start) -> dict:
+    why = WHY.get(name, name)
+    if name == "no-deadlock" and steps:
+        g = steps[-1][1]
+        why = (f"no move is possible in A={g.a.brief()}, B={g.b.brief()}, in flight A->B "
+               f"{[x.brief() for x in g.ab]} B->A {[x.brief() for x in g.ba]}")
+    return {"kind": "ladder", "why": why, "length": len(steps), "text": ladder(steps, start),
+            "steps": ladder_json(steps), "engine": "spin"}
+
+
+def judge(model: Model, opts: Options, pan: PanResult, wanted: list[str]) -> list[CheckResult]:
+    run = opts.label()
+    trails = _trails(model, opts, pan)
+    overflow = "channel-bound" in trails
+    partial = (pan.incomplete_why or "") + ("; " if pan.incomplete_why and overflow else "")
+    if overflow:
+        partial += f"a channel outgrew its {default_slots(opts)} slots (the export's bound; --spin-slots)"
+    out = []
+    for name in wanted:
+        ref = REFS.get(name, "")
+        if name in K.NOT_EXPORTED:
+            out.append(not_checked(name, ref, f"not exported to Promela: {K.NOT_EXPORTED[name]} "
+                                   "(the explorer engine checks it)", run=run))
+            continue
+        na = K.not_applicable(name, opts)
+        if na:
+            out.append(CheckResult(name, ref, NA, na, run=run))
+            continue
+        hit = trails.get(name)
+        if hit is not None and len(hit) == 2:
+            out.append(not_checked(name, ref, f"the Spin trail does not replay through the table: {hit[1]}",
+                                   run=run))
+            continue
+        if name == "established-reachable":
+            if hit is not None:
+                r = CheckResult(name, ref, PASS, f"reached in {len(hit[1])} steps (Spin witness)", run=run,
+                                figures={"shortest": len(hit[1])})
+            elif partial:
+                r = not_checked(name, ref, f"not reached, but {partial}", run=run)
+            else:
+                r = CheckResult(name, ref, FAIL, "never reached (Spin, full search)", run=run)
+            out.append(r)
+            continue
+        if hit is not None:
+            r = CheckResult(name, ref, FAIL, f"violated (Spin, {len(hit[1])} steps)", run=run)
+            r.counterexample = _evidence(name, hit[1], hit[2])
+        elif partial:
+            r = not_checked(name, ref, partial, run=run)
+        else:
+            r = CheckResult(name, ref, PASS, f"holds on {pan.states} states (Spin, full breadth-first search)",
+                            run=run)
+        out.append(r)
+    return out
+
+
+def spin_run(model: Model, opts: Options, wanted: list[str], bitstate: bool = False, cores: int = 1,
+             workdir: str | None = None, time_limit: float | None = None, slots: int | None = None):
+    """Export, build, run and judge one run: (PanResult, [CheckResult])."""
+    t0 = time.perf_counter()
+    text = promela(model, opts, checks=[n for n in wanted if n in K.EXPORTED], slots=slots)
+    gen = time.perf_counter() - t0
+    workdir = workdir or tempfile.mkdtemp(prefix="tcpcheck-spin-")
+    pan = compile_and_run(text, workdir, bitstate=bitstate, cores=cores, time_limit=time_limit,
+                          gen_seconds=gen)
+    t1 = time.perf_counter()
+    results = judge(model, opts, pan, wanted)
+    for r in results:
+        r.seconds = round(pan.seconds.get("run", 0.0), 3)
+    pan.seconds["judge"] = time.perf_counter() - t1
+    return pan, results
