@@ -119,3 +119,46 @@ def spin_run(model: Model, opts: Options, wanted: list[str], bitstate: bool = Fa
         r.seconds = round(pan.seconds.get("run", 0.0), 3)
     pan.seconds["judge"] = time.perf_counter() - t1
     return pan, results
+
+
+def verify_spin_runs(args, model: Model, runs: list[Options], checks, rep, progress) -> None:
+    """verify --engine spin: each run through Spin, one after the other,
+    streamed to `progress` and added to the report `rep` (coverage, a figure
+    of the explorer, is not checked)."""
+    import os
+
+    from checker.analysis.report import COMPOSED, COVERAGE, COVERAGE_REF, RunSummary, run_assumptions
+    from checker.generate.promela.spin import SpinMissing
+
+    wanted = [n for n in COMPOSED if checks is None or n in checks]
+    t_all = time.perf_counter()
+    for i, opts in enumerate(runs):
+        if not wanted:
+            break
+        workdir = os.path.join(args.spin_dir, f"run{i}") if getattr(args, "spin_dir", None) else None
+        left = None
+        if getattr(args, "time_limit", None):
+            left = max(1.0, args.time_limit - (time.perf_counter() - t_all))
+        try:
+            pan, results = spin_run(model, opts, wanted, bitstate=args.bitstate, cores=args.spin_cores,
+                                    workdir=workdir, time_limit=left, slots=args.spin_slots)
+        except (SpinMissing, RuntimeError) as err:
+            summary = RunSummary(opts, explored=False, cut_reason=str(err), engine="spin")
+            results = [not_checked(n, REFS.get(n, ""), str(err), run=opts.label()) for n in wanted]
+        else:
+            sec = pan.seconds
+            summary = RunSummary(opts, pan.states, pan.transitions, sum(sec.values()), not pan.complete,
+                                 pan.incomplete_why, engine="spin",
+                                 detail=f"export {sec['generate']:.2f}s, spin -a {sec['spin']:.2f}s, gcc "
+                                        f"{sec['compile']:.2f}s, pan {sec['run']:.2f}s, {pan.memory_mb:.0f} MB")
+        for r in results:
+            r.assumptions = run_assumptions(opts)
+        item = (summary, results)
+        rep.runs.append(item)
+        progress(item)
+    if checks is None or COVERAGE in checks:
+        cov = not_checked(COVERAGE, COVERAGE_REF, f"not exported to Promela: {K.NOT_EXPORTED['coverage']} "
+                          "(--engine explorer checks it)", run="composed runs together")
+        rep.extra = [cov]
+        progress(cov)
+    rep.seconds += time.perf_counter() - t_all

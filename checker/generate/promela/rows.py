@@ -186,8 +186,14 @@ def call_enabled(model: Model, kind: str, names: dict[str, str], room: str) -> s
             continue
         expr = "false"
         for r in reversed(rows):
-            ok = "false" if r.error is not None else f"({n_sent(r)} <= {room})"
-            expr = ok if is_true(r.when) else f"({to_promela(r.when, names)} -> {ok} : {expr})"
+            # (the caller's guard already asks for room > 0: one segment always fits)
+            ok = "false" if r.error is not None else ("true" if n_sent(r) <= 1 else f"({n_sent(r)} <= {room})")
+            if is_true(r.when):
+                expr = ok
+            elif ok == expr:
+                expr = ok
+            else:
+                expr = f"({to_promela(r.when, names)} -> {ok} : {expr})"
         parts.append(conj([f"({names['STATE']} == {STATE_NAMES[s]})", expr]))
     return disj(parts)
 
