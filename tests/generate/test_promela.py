@@ -117,3 +117,16 @@ def test_pan_output_is_read_as_partial_when_it_is():
     cut = full + "error: max search depth too small\n"
     assert not parse_pan(cut).complete
     assert not parse_pan("Search not completed: time limit\n").complete
+
+
+@needs_spin
+def test_a_last_ack_that_never_closes_deadlocks_in_spin_too(tmp_path):
+    from model.machine import Model
+    from model.rows import changed
+    from model.table import ROWS
+
+    broken = Model(changed(ROWS, "ack-fin-acked@LAST-ACK", goto=None), "broken", "tests")
+    got = side_by_side(broken, Options(loss=False, old_syn=False, abort=False), tmp_path)
+    r = got["no-deadlock"]
+    assert r.failed and "LAST-ACK" in r.counterexample["why"]
+    assert "LAST-ACK" in (r.counterexample["steps"][-1]["A"], r.counterexample["steps"][-1]["B"])
