@@ -62,7 +62,7 @@ def run_options(args) -> Options:
 
 
 def run(args) -> int:
-    from checker.generate.promela import promela
+    from checker.generate.promela.text import promela
     from checker.generate.promela.checks import EXPORTED, NOT_EXPORTED
 
     model = load_model(args.model)

@@ -19,7 +19,7 @@ from checker.analysis.explore import explore
 from checker.analysis.options import Options
 from checker.analysis.report import judge as explorer_judge
 from checker.generate.promela import checks as K
-from checker.generate.promela import promela
+from checker.generate.promela.text import promela
 from checker.generate.promela.engine import spin_run
 from checker.generate.promela.expr import const, to_promela
 from checker.generate.promela.spin import parse_pan, tools_missing

@@ -15,7 +15,7 @@ from checker.analysis.composed import COMPOSED_CHECKS
 from checker.analysis.options import Options
 from checker.generate.ladder import ladder, ladder_json
 from checker.generate.promela import checks as K
-from checker.generate.promela import promela
+from checker.generate.promela.text import promela
 from checker.generate.promela.replay import ReplayError, parse_dumps, steps_of
 from checker.generate.promela.spin import PanResult, compile_and_run, replay_output
 from checker.generate.promela.system import default_slots
