@@ -2,7 +2,7 @@
 endpoint (RFC 9293 3.10), exactly as `model.machine.Model._step` does it.
 
 The code works on scratch locals of the one process (`e_*` the endpoint's
-variables, `s_*` the segment's fields, `o[]` the segments sent, `f_*` the
+variables, `s_*` the segment's fields, `f_*` the
 flags of the processing) and is placed inside a `d_step`, so that one event
 is one Promela transition:
 - user calls and timeouts: the rows of (state, event) in order, the first
@@ -55,10 +55,19 @@ def _p(e: X.Expr) -> str:
 def _emit(em) -> list[str]:
     fl = em.flags
     wnd = "0" if "RST" in fl and "ACK" not in fl else "e_rwnd"
-    return [f"o[o_n].seq = {_p(em.seq)}; o[o_n].ack = {'0' if em.ack is None else _p(em.ack)};",
-            f"o[o_n].syn = {int('SYN' in fl)}; o[o_n].ackf = {int('ACK' in fl)}; "
-            f"o[o_n].fin = {int('FIN' in fl)}; o[o_n].rst = {int('RST' in fl)};",
-            f"o[o_n].data = {_p(em.data)}; o[o_n].wnd = {wnd}; o_n++;"]
+    return send(_p(em.seq), "0" if em.ack is None else _p(em.ack), fl, _p(em.data), wnd)
+
+
+def send(seq: str, ack: str, fl, data: str, wnd: str) -> list[str]:
+    """Append a segment to the sender's channel (OUT, its next free slot); its
+    ghost tag is set when the event is committed (the incarnation after it)."""
+    return ["if",
+            ":: ch[E].n < MAXCH ->",
+            f"   OUT.seq = {seq}; OUT.ack = {ack}; OUT.syn = {int('SYN' in fl)}; OUT.ackf = {int('ACK' in fl)};",
+            f"   OUT.fin = {int('FIN' in fl)}; OUT.rst = {int('RST' in fl)}; OUT.data = {data}; OUT.wnd = {wnd};",
+            "   ch[E].n++",
+            ":: else -> f_over = 1",
+            "fi;"]
 
 
 def fresh(state: State, ep: str) -> list[str]:
@@ -158,17 +167,10 @@ def final_ack(ep: str) -> list[str]:
     """The aggregated ACK of the rows that asked for one (MUST-58, MUST-59)."""
     return ["  if",
             "  :: f_ack && e_st != S_CLOSED && e_st != S_LISTEN ->",
-            "     o[o_n].seq = e_nxt; o[o_n].ack = e_rnxt; o[o_n].syn = 0; o[o_n].ackf = 1;",
-            "     o[o_n].fin = 0; o[o_n].rst = 0; o[o_n].data = 0; o[o_n].wnd = e_rwnd; o_n++",
+            *("     " + line for line in send("e_nxt", "e_rnxt", {"ACK"}, "0", "e_rwnd")),
+            "     skip",
             "  :: else -> skip",
             "  fi"]
-
-
-def max_sent(model: Model) -> int:
-    """The most segments one event can send: a row's emits per step, plus the aggregated ACK."""
-    single = max((len(r.emit) for r in model.rows if not r.on.startswith(SEGMENT + "/")), default=0)
-    pipe = sum(max((len(r.emit) for r in model.rows if r.on == f"{SEGMENT}/{s}"), default=0) for s in STEPS)
-    return max(single, pipe) + 1
 
 
 def n_sent(r: Row) -> int:

@@ -92,7 +92,8 @@ class _Gen:
         return out
 
     def load(self, e: str) -> list[str]:
-        return [f"  e_st = ep[{e}].st; e_passive = ep[{e}].passive; e_iss = ISSOF({e}); e_irs = ep[{e}].irs;",
+        return [f"  h_first = ch[{e}].n;",
+                f"  e_st = ep[{e}].st; e_passive = ep[{e}].passive; e_iss = ISSOF({e}); e_irs = ep[{e}].irs;",
                 f"  e_una = ep[{e}].una; e_nxt = ep[{e}].nxt; e_swnd = ep[{e}].swnd; e_rnxt = ep[{e}].rnxt; "
                 f"e_rwnd = ep[{e}].rwnd;"]
 
@@ -135,16 +136,8 @@ class _Gen:
                 f"ep[{e}].irs = e_irs;",
                 f"  ep[{e}].una = e_una; ep[{e}].nxt = e_nxt; ep[{e}].swnd = e_swnd; ep[{e}].rnxt = e_rnxt; "
                 f"ep[{e}].rwnd = e_rwnd;",
-                "  h_k = 0;",
-                "  do",
-                f"  :: h_k < o_n && ch[{e}].n < MAXCH ->",
-                f"     {t}.seq = o[h_k].seq; {t}.ack = o[h_k].ack; {t}.syn = o[h_k].syn;",
-                f"     {t}.ackf = o[h_k].ackf; {t}.fin = o[h_k].fin; {t}.rst = o[h_k].rst;",
-                f"     {t}.data = o[h_k].data; {t}.wnd = o[h_k].wnd; {t}.tag = gh[{e}].inc;",
-                f"     ch[{e}].n++; h_k++",
-                "  :: h_k < o_n -> f_over = 1; h_k++",
-                "  :: else -> break",
-                "  od;"]
+                "  h_k = h_first;",
+                f"  do :: h_k < ch[{e}].n -> ch[{e}].s[h_k].tag = gh[{e}].inc; h_k++ :: else -> break od;"]
         if budget:
             out.append(f"  {budget};")
         out += self.finish(delivery=arrival)

@@ -11,7 +11,7 @@ import datetime
 from checker.analysis.options import Options
 from checker.generate.promela import checks as K
 from checker.generate.promela.expr import const
-from checker.generate.promela.rows import STATE_NAMES, max_sent
+from checker.generate.promela.rows import STATE_NAMES
 from checker.generate.promela.system import _Gen, default_slots
 from model.machine import Model
 from model.state import State
@@ -40,7 +40,7 @@ def header(model: Model, o: Options, names: list[str], slots: int) -> list[str]:
            " *   old                          1 while the network may still deliver the old duplicate SYN",
            " *   gh[0], gh[1]                 ghosts: incarnation, the peer incarnation whose SYN the TCB",
            " *                                accepted, the last incarnation ended by the TIME-WAIT timeout",
-           " * Scratch locals (e_*, s_*, t_*, o[], f_*, h_*, c_*) are 0 between transitions, so equal",
+           " * Scratch variables (e_*, s_*, t_*, f_*, h_*, c_*) are 0 between transitions, so equal",
            " * explorer states are equal state vectors: pan -DBFS -DNOREDUCE stores exactly the explorer's",
            " * states. Sequence numbers are ints modulo 2^32 (values >= 2^31 read negative): compile pan",
            " * with -fwrapv. printf lines (@G, @C, @Q, ...) dump each state for trail replay (spin -t).",
@@ -67,23 +67,19 @@ byte e_st; bool e_passive; int e_iss, e_irs, e_una, e_nxt, e_swnd, e_rnxt, e_rwn
 int s_seq, s_ack, s_len, s_data, s_wnd; bool s_syn, s_ackf, s_fin, s_rst;
 int x_newiss, x_sendlen;
 int t_iss, t_irs, t_una, t_nxt, t_swnd, t_rnxt, t_seq, t_len; bool t_passive, t_syn, t_fin;
-Seg o[OUTMAX]; byte o_n;
 bool f_irs, f_ack, f_twt, f_bad, f_done, f_over, c_int, c_grace;
-byte h_tag, h_k;"""
+byte h_tag, h_k, h_first;"""
 
 SCRATCH = ["e_st", "e_passive", "e_iss", "e_irs", "e_una", "e_nxt", "e_swnd", "e_rnxt", "e_rwnd",
            "s_seq", "s_ack", "s_len", "s_data", "s_wnd", "s_syn", "s_ackf", "s_fin", "s_rst",
            "x_newiss", "x_sendlen", "t_iss", "t_irs", "t_una", "t_nxt", "t_swnd", "t_rnxt", "t_seq",
-           "t_len", "t_passive", "t_syn", "t_fin", "o_n", "f_irs", "f_ack", "f_twt", "f_bad", "f_done",
-           "f_over", "c_int", "c_grace", "h_tag", "h_k"]
+           "t_len", "t_passive", "t_syn", "t_fin", "f_irs", "f_ack", "f_twt", "f_bad", "f_done",
+           "f_over", "c_int", "c_grace", "h_tag", "h_k", "h_first"]
 
 
-def _inlines(slots: int, outmax: int) -> list[str]:
-    seg_fields = ("seq", "ack", "syn", "ackf", "fin", "rst", "data", "wnd")
-    zero_o = " ".join(f"o[{i}].{f} = 0;" for i in range(outmax) for f in seg_fields)
+def _inlines(slots: int) -> list[str]:
     out = ["inline scratch() {",
            "  " + " ".join(f"{v} = 0;" for v in SCRATCH),
-           "  " + zero_o,
            "}",
            "",
            "inline dump() {"]
@@ -114,12 +110,11 @@ def promela(model: Model, o: Options, checks=None, slots: int | None = None) -> 
     slots = slots or default_slots(o)
     names = K.exported_for(o, checks)
     gen = _Gen(model, o, names, slots)
-    outmax = max_sent(model)
     opens, octets = o.opens, o.data
     aborts = o.opens if o.abort else 0
     lines = header(model, o, names, slots) + [""]
     lines += [f"#define {STATE_NAMES[s]} {i}" for i, s in enumerate(State)]
-    lines += [f"#define CAP {o.capacity}", f"#define MAXCH {slots}", f"#define OUTMAX {outmax}", ""]
+    lines += [f"#define CAP {o.capacity}", f"#define MAXCH {slots}", "#define OUT ch[E].s[ch[E].n]  /* the next free slot of the acting endpoint's channel */", ""]
     lines += ["typedef Seg { int seq; int ack; bool syn; bool ackf; bool fin; bool rst; int data; int wnd; byte tag };",
               "typedef Chan { Seg s[MAXCH]; byte n };",
               f"typedef Ep {{ byte st; bool passive; int irs; int una; int nxt; int swnd; int rnxt; "
@@ -138,7 +133,7 @@ def promela(model: Model, o: Options, checks=None, slots: int | None = None) -> 
               SCRATCH_DECL,
               ""]
     lines += gen.macros() + [""]
-    lines += _inlines(slots, outmax) + [""]
+    lines += _inlines(slots) + [""]
     per = (slots + 1) * len(o.iss_steps)
     lines += ["/* The user of each endpoint: calls and timeouts (3.10.1-3.10.5, 3.10.8). */",
               "#define E _pid", "#define P (1 - _pid)",
