@@ -327,12 +327,14 @@ class _Space:
                 seen = set()
                 for i in picks:
                     item = inbox[i]
-                    if item in seen:
+                    rest = inbox[:i] + inbox[i + 1:]
+                    # equal items at two places leave different channels behind
+                    # (unless adjacent): the same move only if the rest is the same
+                    if rest in seen:
                         continue
-                    seen.add(item)
+                    seen.add(rest)
                     sid, tag = item >> TAG_BITS, item & 15
                     late = 0 < tag < ghost_peer_inc[side]  # it outlived its incarnation
-                    rest = inbox[:i] + inbox[i + 1:]
                     seg = self.segs[sid]
                     here = cfgs[me]
                     if here.state is State.LISTEN and seg.syn:
@@ -355,13 +357,14 @@ class _Space:
                 if opts.loss or opts.duplication:
                     seen = set()
                     for i, item in enumerate(inbox):
-                        if item in seen:
+                        rest = inbox[:i] + inbox[i + 1:]
+                        if rest in seen:  # (as for deliveries: the same loss iff the same rest)
                             continue
-                        seen.add(item)
+                        seen.add(rest)
                         code = self.ev(Arrive(self.segs[item >> TAG_BITS]))
                         if opts.loss:
                             yield ("lose", S, code, None, item & 15, False, ""), \
-                                put(me, budget, (), inbox[:i] + inbox[i + 1:], ghost)
+                                put(me, budget, (), rest, ghost)
                         if opts.duplication and len(inbox) < cap and len(outgoing) <= cap:
                             yield ("dup", S, code, None, item & 15, False, ""), put(me, budget, (), inbox + (item,), ghost)
             if old and cfgs[me].state is State.LISTEN:
