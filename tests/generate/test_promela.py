@@ -34,7 +34,7 @@ CHECKS = {fn.check_name: fn for fn in COMPOSED_CHECKS}
 
 def side_by_side(model, opts, tmp_path):
     exp = explore(model, opts)
-    pan, results = spin_run(model, opts, list(CHECKS), workdir=str(tmp_path))
+    pan, results = spin_run(model, opts, list(CHECKS), workdir=str(tmp_path), optimize="-O0")  # compiles faster
     assert pan.complete, pan.incomplete_why
     assert pan.states == exp.n_states, "Spin stores exactly the explorer's states"
     ours = {n: explorer_judge(fn, exp, 3_000_000) for n, fn in CHECKS.items()}

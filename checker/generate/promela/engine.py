@@ -105,14 +105,15 @@ def judge(model: Model, opts: Options, pan: PanResult, wanted: list[str]) -> lis
 
 
 def spin_run(model: Model, opts: Options, wanted: list[str], bitstate: bool = False, cores: int = 1,
-             workdir: str | None = None, time_limit: float | None = None, slots: int | None = None):
+             workdir: str | None = None, time_limit: float | None = None, slots: int | None = None,
+             optimize: str = "-O2"):
     """Export, build, run and judge one run: (PanResult, [CheckResult])."""
     t0 = time.perf_counter()
     text = promela(model, opts, checks=[n for n in wanted if n in K.EXPORTED], slots=slots)
     gen = time.perf_counter() - t0
     workdir = workdir or tempfile.mkdtemp(prefix="tcpcheck-spin-")
     pan = compile_and_run(text, workdir, bitstate=bitstate, cores=cores, time_limit=time_limit,
-                          gen_seconds=gen)
+                          gen_seconds=gen, optimize=optimize)
     t1 = time.perf_counter()
     results = judge(model, opts, pan, wanted)
     for r in results:

@@ -7,6 +7,7 @@ is what `python -m checker export --format promela` prints.
 from __future__ import annotations
 
 import datetime
+import textwrap
 
 from checker.analysis.options import Options
 from checker.generate.promela import checks as K
@@ -32,8 +33,10 @@ def header(model: Model, o: Options, names: list[str], slots: int) -> list[str]:
            f"RCV.WND {o.rcv_wnd}; {slots} slots per channel.",
            " *",
            " * Correspondence with the explorer (checker/analysis/explore.py): one explorer edge is one",
-           " * d_step of the one loop below, and the state vector is the explorer's Global state:",
-           " *   ep[0], ep[1], issd[]         the configurations of A and B (model/config.py Config; ISS as its\n *                                offset from the configured ISS, so both start at 0)",
+           " * d_step of the `user` and `net` processes below (each is back at its loop head after every",
+           " * transition, so process counters add nothing), and the state vector is explore.Global:",
+           " *   ep[0], ep[1], issd[]         the configurations of A and B (model/config.py Config; ISS as its",
+           " *                                offset from the configured ISS, so both start at 0)",
            " *   ch[0] (A->B), ch[1] (B->A)   the segments in flight, oldest first, each with its ghost tag",
            " *                                (the sending incarnation); unused slots are all 0",
            " *   bu[0], bu[1]                 the user budgets (OPENs, octets; CLOSE/ABORT never run out)",
@@ -46,16 +49,18 @@ def header(model: Model, o: Options, names: list[str], slots: int) -> list[str]:
            " * with -fwrapv. printf lines (@G, @C, @Q, ...) dump each state for trail replay (spin -t).",
            " *",
            " * Checks exported (each reports once, `@FAIL name` then assert(false); run pan -c0 -e):"]
+    def item(name: str, text: str) -> None:
+        out.extend(textwrap.wrap(f"{name}: {text}", 100, initial_indent=" *   ", subsequent_indent=" *       "))
+
     for n in K.EXPORTED:
         if n in names:
-            out.append(f" *   {n}: {K.EXPORTED[n]}")
+            item(n, K.EXPORTED[n])
     out.append(" * Not exported here:")
     for n, why in K.NOT_EXPORTED.items():
-        out.append(f" *   {n}: {why}")
+        item(n, why)
     for n in K.EXPORTED:
         if n not in names:
-            why = K.not_applicable(n, o) or "not selected"
-            out.append(f" *   {n}: {why}")
+            item(n, K.not_applicable(n, o) or "not selected")
     out.append(" *   channel-bound: not a check; a channel outgrowing its slots is reported, never cut")
     out.append(" */")
     return [line.replace("*/", "* /") if i and line != " */" else line for i, line in enumerate(out)]
@@ -114,7 +119,8 @@ def promela(model: Model, o: Options, checks=None, slots: int | None = None) -> 
     aborts = o.opens if o.abort else 0
     lines = header(model, o, names, slots) + [""]
     lines += [f"#define {STATE_NAMES[s]} {i}" for i, s in enumerate(State)]
-    lines += [f"#define CAP {o.capacity}", f"#define MAXCH {slots}", "#define OUT ch[E].s[ch[E].n]  /* the next free slot of the acting endpoint's channel */", ""]
+    lines += [f"#define CAP {o.capacity}", f"#define MAXCH {slots}",
+              "#define OUT ch[E].s[ch[E].n]  /* the next free slot of the acting endpoint's channel */", ""]
     lines += ["typedef Seg { int seq; int ack; bool syn; bool ackf; bool fin; bool rst; int data; int wnd; byte tag };",
               "typedef Chan { Seg s[MAXCH]; byte n };",
               f"typedef Ep {{ byte st; bool passive; int irs; int una; int nxt; int swnd; int rnxt; "
