@@ -75,7 +75,9 @@ def parse_pan(text: str) -> PanResult:
         why.append("pan ran out of memory")
     if "Search not completed" in text:
         why.append("pan says: search not completed")
-    if "State-vector" not in text:
+    if "search terminated" in text:
+        why.append("multi-core pan stops at its first error")
+    elif "State-vector" not in text:
         why.append("pan did not finish")
     r.complete = not why
     r.incomplete_why = "; ".join(why)
