@@ -124,10 +124,14 @@ def compile_and_run(text: str, workdir: str, bitstate: bool = False, cores: int 
     try:
         pan = _run(args, workdir, timeout=time_limit)
         out = pan.stdout + pan.stderr
+        if pan.returncode < 0:
+            out += f"\nSearch not completed: pan was killed by signal {-pan.returncode} (out of memory?)\n"
     except subprocess.TimeoutExpired as err:
         out = (err.stdout or b"").decode() if isinstance(err.stdout, bytes) else (err.stdout or "")
         out += "\nSearch not completed: time limit\n"
     t3 = time.perf_counter()
+    with open(os.path.join(workdir, "pan.out"), "w") as fh:
+        fh.write(out)
     r = parse_pan(out)
     r.workdir = workdir
     r.seconds = {"generate": gen_seconds, "spin": t1 - t0, "compile": t2 - t1, "run": t3 - t2}
