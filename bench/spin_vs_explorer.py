@@ -49,7 +49,7 @@ print(json.dumps({{"states": e.n_states, "transitions": e.n_edges, "seconds": dt
 """
 
 SPIN = r"""
-import json, resource, sys, tempfile, time
+import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from checker.analysis.composed import COMPOSED_CHECKS
 from checker.analysis.options import Options
@@ -57,7 +57,7 @@ from checker.generate.promela.engine import spin_run
 from model.machine import standard
 o = Options(**{kw!r})
 t0 = time.perf_counter()
-pan, results = spin_run(standard(), o, [f.check_name for f in COMPOSED_CHECKS], workdir=tempfile.mkdtemp())
+pan, results = spin_run(standard(), o, [f.check_name for f in COMPOSED_CHECKS])
 dt = time.perf_counter() - t0
 s = pan.seconds
 print(json.dumps({{"states": pan.states, "transitions": pan.transitions, "seconds": dt,

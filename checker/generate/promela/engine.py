@@ -8,6 +8,7 @@ leaves every unfailed check not checked."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 
@@ -119,11 +120,16 @@ def spin_run(model: Model, opts: Options, wanted: list[str], bitstate: bool = Fa
     exported = [n for n in wanted if n in K.EXPORTED and not (cores > 1 and n == "established-reachable")]
     text = promela(model, opts, checks=exported, slots=slots)
     gen = time.perf_counter() - t0
+    own = workdir is None  # a scratch directory, removed once the trails are read
     workdir = workdir or tempfile.mkdtemp(prefix="tcpcheck-spin-")
-    pan = compile_and_run(text, workdir, bitstate=bitstate, cores=cores, time_limit=time_limit,
-                          gen_seconds=gen, optimize=optimize)
-    t1 = time.perf_counter()
-    results = judge(model, opts, pan, wanted, cores)
+    try:
+        pan = compile_and_run(text, workdir, bitstate=bitstate, cores=cores, time_limit=time_limit,
+                              gen_seconds=gen, optimize=optimize)
+        t1 = time.perf_counter()
+        results = judge(model, opts, pan, wanted, cores)
+    finally:
+        if own:
+            shutil.rmtree(workdir, ignore_errors=True)
     for r in results:
         r.seconds = round(pan.seconds.get("run", 0.0), 3)
     pan.seconds["judge"] = time.perf_counter() - t1
