@@ -35,6 +35,8 @@ class RunSummary:
     fired: frozenset = frozenset()  # row names fired somewhere in the run
     states: frozenset = frozenset()  # endpoint states entered
     explored: bool = True  # False: the exploration itself did not finish
+    engine: str = "explorer"  # or "spin" (verify --engine spin: n_edges are pan's transitions)
+    detail: str = ""  # the engine's own figures, printed with the run line
 
 
 @dataclass
@@ -221,7 +223,8 @@ def _proof_task(name: str) -> CheckResult:
 def summarize(exp, max_states: int) -> RunSummary:
     """The RunSummary of an Exploration (what coverage and the report need)."""
     return RunSummary(exp.opts, exp.n_states, exp.n_edges, exp.seconds, exp.truncated,
-                      f"state cap of {max_states} states reached" if exp.truncated else "",
+                      f"state cap of {max_states} states reached (--engine spin goes further)"
+                      if exp.truncated else "",
                       frozenset(fired_rows(exp)), frozenset(c.state for c in exp.space.cfgs))
 
 
@@ -272,8 +275,8 @@ def judge(check, exp, max_states: int) -> CheckResult:
     stands; anything else is not checked, with the reason."""
     r = _decided(check.check_name, check.check_ref, lambda: check(exp))
     if exp.truncated and (r.status == PASS or (check in LIVENESS and r.status == FAIL)):
-        r = not_checked(r.name, r.ref, f"state cap of {max_states} states reached (use --max-states, or "
-                        "fewer faults)", r.seconds, run=exp.opts.label())
+        r = not_checked(r.name, r.ref, f"state cap of {max_states} states reached (use --max-states, "
+                        "fewer faults, or --engine spin)", r.seconds, run=exp.opts.label())
     return r
 
 

@@ -16,7 +16,7 @@ from checker.cli.common import EXIT_OK, EXIT_USAGE, UsageError
 from model.machine import ModelError
 
 # The commands, in the order `--help` lists them; each is checker/cli/<module>.py.
-COMMANDS = ("verify", "prove", "rows", "diagram", "explain", "faq", "oracle", "conform", "interop", "mutate")
+COMMANDS = ("verify", "prove", "rows", "diagram", "explain", "faq", "oracle", "conform", "interop", "mutate", "export")
 
 
 class Parser(argparse.ArgumentParser):

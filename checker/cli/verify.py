@@ -58,6 +58,21 @@ def register(sub) -> None:
     v.add_argument("--max-states", type=int_arg, default=2_000_000, metavar="N",
                    help="stop exploring a run beyond N global states (>= 1; default 2,000,000): its "
                         "graph checks are then 'not checked' (exit 3), never 'hold'")
+    g = v.add_argument_group("engine (python -m checker export --format promela writes the Spin model)")
+    g.add_argument("--engine", choices=("explorer", "spin"), default="explorer",
+                   help="what explores the two-endpoint system: the explorer (default; every check) or Spin "
+                        "on the Promela export (needs spin and gcc; no-livelock and coverage are not exported, "
+                        "so they are 'not checked': --skip them)")
+    g.add_argument("--bitstate", action="store_true",
+                   help="Spin: bitstate hashing (-DBITSTATE) for spaces that do not fit in memory; partial, so "
+                        "nothing it finds no violation of 'holds'")
+    g.add_argument("--spin-cores", type=int_arg, default=1, metavar="N",
+                   help="Spin: a multi-core depth-first search on N cores (-DNCORE=N; default 1: breadth-first, "
+                        "shortest counterexamples)")
+    g.add_argument("--spin-slots", type=int_arg, default=None, metavar="N",
+                   help="Spin: slots per channel (default 2K+1 plus K+1 per later incarnation)")
+    g.add_argument("--spin-dir", metavar="DIR", default=None,
+                   help="Spin: build and run in DIR (model.pml, pan, trails are kept there)")
     v.add_argument("--no-proofs", action="store_true",
                    help="skip the z3 proofs of the seq/ack invariants (python -m checker prove runs them alone)")
     add_jobs_args(v)
@@ -145,6 +160,20 @@ def run(args) -> int:
         writable_dir(args.pcap_out, "--pcap-out")
     if args.ladder_out:
         writable_dir(args.ladder_out, "--ladder-out")
+    if args.engine == "spin":
+        from checker.generate.promela.spin import tools_missing
+
+        if tools_missing():
+            raise UsageError(f"--engine spin needs spin and gcc; not installed: {tools_missing()} "
+                             "(Debian: apt-get install spin gcc)")
+        if not 1 <= args.spin_cores <= 64:
+            raise UsageError(f"--spin-cores must be 1..64, got {args.spin_cores}")
+        if args.spin_slots is not None and not 1 <= args.spin_slots <= 64:
+            raise UsageError(f"--spin-slots must be 1..64, got {args.spin_slots}")
+        if args.spin_dir:
+            writable_dir(args.spin_dir, "--spin-dir")
+    elif args.bitstate or args.spin_cores != 1 or args.spin_slots or args.spin_dir:
+        raise UsageError("--bitstate, --spin-cores, --spin-slots and --spin-dir need --engine spin")
     model = load_model(args.model)
     base, faults_given = options_from(args)
     runs = default_runs(base, faults_given, opens_given=getattr(args, "opens", None) is not None)
@@ -192,10 +221,25 @@ def execute(args, model, runs, checks, proofs: bool, header: str) -> int:
             for c in results:
                 show(c)
 
-    bar.total = _count_tasks(checks, runs, proofs)
-    rep = run_verify(model, runs, getattr(args, "max_states", 1), progress, proofs=proofs, checks=checks,
-                     jobs=args.jobs, time_limit=args.time_limit, on_tick=bar.tick)
+    spin = getattr(args, "engine", "explorer") == "spin"
+    bar.total = _count_tasks(checks, [] if spin else runs, proofs)
+    pooled = checks
+    if spin:
+        from checker.analysis.report import COMPOSED, COVERAGE, Report, all_check_names
+
+        pooled = (set(checks) if checks is not None else set(all_check_names())) - set(COMPOSED) - {COVERAGE}
+        if not proofs:
+            pooled -= set(proof_names_())
+    if pooled is None or pooled:
+        rep = run_verify(model, runs, getattr(args, "max_states", 1), progress, proofs=proofs, checks=pooled,
+                         jobs=args.jobs, time_limit=args.time_limit, on_tick=bar.tick)
+    else:
+        rep = Report(model)
     bar.clear()
+    if spin:
+        from checker.generate.promela.engine import verify_spin_runs
+
+        verify_spin_runs(args, model, runs, checks, rep, progress)
     for key in rep.late:  # after a stop: what had not been printed, in order
         progress(rep.items[key])
     if getattr(args, "pcap_out", None):
@@ -228,6 +272,12 @@ def phases_line(ph: dict) -> str:
     return "phases: " + "; ".join(parts) + " (each summed over its tasks, which run in parallel)"
 
 
+def proof_names_() -> tuple[str, ...]:
+    from checker.analysis.report import proof_names
+
+    return proof_names()
+
+
 def _count_tasks(checks, runs, proofs) -> int:
     from checker.analysis.report import COMPOSED, COVERAGE, TABLE, proof_names
 
@@ -245,6 +295,11 @@ def run_line(summary) -> str:
 
     if not summary.explored:
         return f"run {summary.opts.label()}: not explored ({summary.cut_reason})"
+    if summary.engine == "spin":
+        cut = f"  PARTIAL: {summary.cut_reason}" if summary.truncated else ""
+        head = (f"run {summary.opts.label()}: {summary.n_states} global states (Spin: states stored), "
+                f"{summary.n_edges} pan transitions, {summary.seconds:.2f}s ({summary.detail}){cut}")
+        return head + "\n" + "\n".join("  assumes: " + a for a in run_assumptions(summary.opts))
     cut = f"  CUT: {summary.cut_reason}" if summary.truncated else ""
     head = (f"run {summary.opts.label()}: {summary.n_states} global states, {summary.n_edges} edges, "
             f"{summary.seconds:.2f}s{cut}")
