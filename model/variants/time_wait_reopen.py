@@ -13,6 +13,11 @@ which one configuration per endpoint cannot hold: an old duplicate SYN
 then ends TIME-WAIT for good (the new TCB is reset by the peer's RST and
 goes to CLOSED, not back to TIME-WAIT). A MAY, so not in the standard
 table; `verify --model time_wait_reopen` checks what it costs.
+
+Expected: `verify` fails row-soundness (the z3 proof: ISS changes outside
+the rows that create a TCB), and acceptability, drops and reset-safety: a
+SYN beyond the window is taken where 3.10.7.4 acknowledges it; the graph
+checks hold at the default bounds.
 """
 
 from model.expr import FALSE
