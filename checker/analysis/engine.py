@@ -199,14 +199,7 @@ class Exploration:
     def first(self, pred) -> int | None:
         """The first node (nearest the start: ids are breadth-first) whose
         Pair satisfies `pred`, evaluated once per distinct Pair."""
-        seen: dict = {}
-        for i, pk in enumerate(self._pair_keys()):
-            r = seen.get(pk)
-            if r is None:
-                r = seen[pk] = bool(pred(self._pair(pk)))
-            if r:
-                return i
-        return None
+        return next(self.where(pred), None)
 
     def where(self, pred):
         """The nodes, in order, whose Pair satisfies `pred`."""
@@ -220,14 +213,7 @@ class Exploration:
 
     def count(self, pred) -> int:
         """How many nodes have a Pair satisfying `pred`."""
-        seen: dict = {}
-        n = 0
-        for pk in self._pair_keys():
-            r = seen.get(pk)
-            if r is None:
-                r = seen[pk] = bool(pred(self._pair(pk)))
-            n += r
-        return n
+        return sum(1 for _ in self.where(pred))
 
 
 class _Pieces:

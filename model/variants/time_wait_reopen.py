@@ -24,7 +24,7 @@ from model.expr import FALSE
 from model.rows import Emit, rows
 from model.seq import add, gt
 from model.state import State as S
-from model.table import ACK, RCV_NXT, RST, SND_NXT, SYN, SEG_SEQ, SEG_WND
+from model.table import ACK, RCV_NXT, RST, SEQ_SPACE_SENT, SND_NXT, SYN, SEG_SEQ, SEG_WND
 from model.table import ROWS as STANDARD
 
 # Not a broken table: what the RFC allows (the discrimination test of
@@ -39,6 +39,6 @@ ROWS[_i:_i] = rows(  # first of the sequence check: the new SYN lies beyond the 
     emit=Emit("SYN,ACK", seq=REOPEN_ISS, ack=add(SEG_SEQ, 1)),
     set={"IRS": SEG_SEQ, "RCV.NXT": add(SEG_SEQ, 1), "ISS": REOPEN_ISS, "SND.UNA": REOPEN_ISS,
          "SND.NXT": add(REOPEN_ISS, 1), "SND.WND": SEG_WND, "PASSIVE": FALSE},
-    goto=S.SYN_RECEIVED, timers={"retransmission": "start", "user": "start"},
+    goto=S.SYN_RECEIVED, timers=SEQ_SPACE_SENT,
     ref="3.6.1 MAY-2: a new SYN reopens the connection from TIME-WAIT with an ISS beyond the old "
         "incarnation's (condition 1; condition 2, back to TIME-WAIT for an old duplicate, not modelled)")
