@@ -18,7 +18,7 @@ from checker.proofs.endpoint import (
     unchanged,
     vacuous,
 )
-from checker.proofs.replay import witness
+from checker.proofs.replay import first_witness
 from checker.proofs.reset_safety import _challenge_ack
 from checker.proofs.symbolic import Executor, SymConfig, boolean, segment_facts
 from checker.result import PASS, CheckResult, check
@@ -185,7 +185,8 @@ def prove_drops(model: Model) -> CheckResult:
       SND.WND <- SEG.WND exactly on the acceptable ACKs with SND.UNA =<
       SEG.ACK =< SND.NXT (DECISIONS.md: the window update without WL1/WL2),
       and no user call or timeout changes SND.WND.
-    Each claim is one z3 query per branch of the rows (unsat = proved)."""
+    One z3 query per state and event covers every branch and claim
+    (unsat = proved); a failure is then located branch by branch."""
     t0 = time.perf_counter()
     name, ref = prove_drops.check_name, prove_drops.check_ref
     n = 0
@@ -203,6 +204,7 @@ def prove_drops(model: Model) -> CheckResult:
                     ev, efacts = symbolic_event(kind, cfg)
                     jobs.append((ev, efacts, False))
         for ev, efacts, is_seg in jobs:
+            branches = []
             for br in Executor(model, facts + efacts).step(cfg, ev):
                 if br.illegal:
                     continue
@@ -213,13 +215,15 @@ def prove_drops(model: Model) -> CheckResult:
                     kept = br.config.state not in (S.CLOSED, S.LISTEN)
                     claims = [(f"{ev} does not change SND.WND (3.10.7.4 fifth: only ACKs do)", [],
                                implies(kept, eq(br.config.v["SND.WND"], cfg.v["SND.WND"])))]
-                cases = [all_of(*pre, neg(claim)) for _, pre, claim in claims]
-                m = witness(facts + efacts + br.cond, [any_of(*cases)])
-                if m is None:
-                    continue
-                label = next(lab for (lab, _, _), c in zip(claims, cases)
-                             if z3.is_true(m.eval(boolean(c), model_completion=True)))
-                return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
+                branches.append((br, claims, [all_of(*pre, neg(claim)) for _, pre, claim in claims]))
+            found = first_witness(facts + efacts, [br.cond + [any_of(*cases)] for br, _, cases in branches])
+            if found is None:
+                continue
+            i, m = found
+            br, claims, cases = branches[i]
+            label = next(lab for (lab, _, _), c in zip(claims, cases)
+                         if z3.is_true(m.eval(boolean(c), model_completion=True)))
+            return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
     return CheckResult(name, ref, PASS, f"proved for all 2^32 values: {n} branches drop, ignore and answer as "
                        "3.10.7 says; SND.WND follows exactly the acceptable ACKs", time.perf_counter() - t0,
                        {"branches": n})

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 import z3
 
-from checker.proofs.claims import HEX
+from checker.proofs.claims import HEX, all_of, any_of
 from checker.proofs.symbolic import RESET_STATES, Branch, SymSegment, boolean, bv, evaluate_in
+from checker.result import NotChecked
 from checker.solving import satisfiable
 from model.config import Config
 from model.events import Abort, Arrive, Close, Open, Receive, Segment, Send, Status, Timeout
@@ -124,6 +125,21 @@ def witness(facts, conds, timeout_ms: int = 60_000):
     s.add(*[boolean(f) for f in facts if not (isinstance(f, bool) and f)])
     s.add(*[boolean(c) for c in conds if not (isinstance(c, bool) and c)])
     return s.model() if satisfiable(s) else None
+
+
+def first_witness(facts, queries: list[list]):
+    """(i, model) for the first of `queries` (each a list of conditions added
+    to `facts`) that z3 can satisfy, or None when none can. One query over
+    their disjunction settles the usual case, that none can (a proof); only
+    a satisfiable disjunction is asked query by query, in order, so the
+    counterexample is the one a query-per-branch loop would find."""
+    if not queries or witness(facts, [any_of(*[all_of(*q) for q in queries])]) is None:
+        return None
+    for i, q in enumerate(queries):
+        m = witness(facts, q)
+        if m is not None:
+            return i, m
+    raise NotChecked("z3 satisfied a disjunction of queries but none of them alone")
 
 
 def holds_in(m, cond) -> bool:
