@@ -13,11 +13,12 @@ from checker.analysis.explore import OLD, RESET, Exploration, is_final
 from checker.analysis.space import _sets_irs
 from checker.generate.ladder import ladder, ladder_json
 from checker.result import FAIL, NA, PASS, CheckResult, check
-from model.events import Arrive
+from model.events import Arrive, Timeout
 from model.seq import add, le, lt
 from model.state import SYNCHRONIZED, State
 
 EST = State.ESTABLISHED
+USER_TIMEOUT = Timeout("user")
 
 
 def _evidence(exp: Exploration, path_nodes: list[int], why: str) -> dict:
@@ -79,9 +80,21 @@ def check_livelock(exp: Exploration) -> CheckResult:
         s = exp.state(target)
         why = (f"an attracting set of {len(comp)} states that never reaches a final state, "
                f"entered at A={s.a.brief()}, B={s.b.brief()}")
+        if not exp.opts.abort and all(_user_timer_runs(exp, exp.pair(n)) for n in comp):
+            why += (f"; in each of its states a side waits for an ACK of what it retransmits: only R2 "
+                    f"(3.8.3, MUST-20) or the user timeout (3.10.8) would end it, and this run has neither "
+                    f"(R2 = infinity, which MUST-21 lets an application choose); the run with "
+                    f"ABORT/user timeout checks that they do")
     return _result(check_livelock.check_name, check_livelock.check_ref, exp, t0,
                    not bad, f"{len(comps)} attracting components, {len(bad)} without a final state",
                    target, why, {"attracting": len(comps), "bad": len(bad)})
+
+
+def _user_timer_runs(exp: Exploration, p) -> bool:
+    """The table lets a user timeout fire for A or B (3.10.8: it runs while
+    something is outstanding)."""
+    model = exp.space.model
+    return any(model.try_step(c, USER_TIMEOUT) is not None for c in (p.a, p.b))
 
 
 @check("established-reachable",

@@ -32,7 +32,7 @@ from array import array
 from typing import NamedTuple
 
 from checker.analysis.graph import Compact
-from checker.analysis.space import TAG_BITS, Budget, Ghost, Global, Step, _Space
+from checker.analysis.space import TAG_BITS, Budget, Ghost, Global, Step, _Space, renumbered
 from model.config import Config
 
 W = 29  # bits per field of the packed state (4 digits of a Python int)
@@ -52,6 +52,7 @@ class Dense:
         self.parts: list[tuple] = []  # L -> (config id, budget, ghost)
         self.part_id: dict[tuple, int] = {}
         self.sig: list[int] = []  # L -> its signature as seen by the peer's memo (unshifted)
+        self.hot = bytearray()  # L -> 1 when its incarnation count must be renumbered
         self.sig_id: dict[tuple, int] = {}
         self.chans: list[tuple] = [()]
         self.chan_id: dict[tuple, int] = {(): 0}
@@ -65,6 +66,7 @@ class Dense:
             if i > F:
                 raise OverflowError("more endpoint parts than the packed state holds")
             self.parts.append(key)
+            self.hot.append(ghost[0] >= self.space.inc_limit)
             s = (ghost[0], self.space.cfgs[cfg].iss)
             self.sig.append(self.sig_id.setdefault(s, len(self.sig_id)))
         return i
@@ -365,6 +367,7 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
     memo_a: dict[int, tuple] = {}
     memo_b: dict[int, tuple] = {}
     sig = dn.sig
+    hot, limit = dn.hot, sp.inc_limit
     i = 0
     while i < len(keys):
         k = keys[i]
@@ -385,6 +388,8 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
         for (moves, bad), keep in ((got_a, lb_bits), (got_b, la_bits)):
             for j, part in enumerate(moves):
                 h = part | keep
+                if hot[h >> S_LB] or hot[(h >> S_LA) & F]:
+                    h = dn.pack(renumbered(dn.unpack(h), limit))
                 v = ids.get(h)
                 if v is None:
                     v = len(keys)

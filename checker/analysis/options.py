@@ -24,7 +24,9 @@ class Options:
     opens: OPEN calls per endpoint, so incarnations of the connection (3.4:
       a reconnect, a server that listens again, an active OPEN from LISTEN).
     iss_steps: how far the ISN clock moves between incarnations (3.4.1):
-      each later TCB draws ISS = previous ISS + d for each d here.
+      each later TCB draws ISS = previous ISS + d for each d here; empty
+      (the default) is the smallest step beyond the numbers an incarnation
+      uses (`steps`).
     iss_a, iss_b: the endpoints' initial sequence numbers (3.4.1).
     rcv_wnd: both endpoints' constant receive window.
     """
@@ -37,13 +39,22 @@ class Options:
     abort: bool = True
     data: int = 1
     opens: int = 1
-    iss_steps: tuple = (1,)
+    iss_steps: tuple = ()
     iss_a: int = MAX_ISS
     iss_b: int = 0x7FFFFFFF
     rcv_wnd: int = 4
 
     def with_(self, **kw) -> "Options":
         return replace(self, **kw)
+
+    def steps(self) -> tuple[int, ...]:
+        """The ISN clock's steps. By default data + 2: an incarnation uses
+        ISS (its SYN), at most `data` octets (the budget spans every
+        incarnation) and one FIN, so the next ISS lies just beyond what
+        the old one used (3.4.1: the ISN of a new incarnation is not in
+        the old one's sequence space); a step of 1 puts it inside, as after
+        a crash without quiet time (3.4.3)."""
+        return self.iss_steps or (self.data + 2,)
 
     def faults(self) -> str:
         names = [n for n in ("loss", "duplication", "reordering", "old_syn") if getattr(self, n)]
@@ -52,7 +63,7 @@ class Options:
     def label(self) -> str:
         return (f"k={self.capacity} {self.faults()} {'abort' if self.abort else 'no-abort'} "
                 f"data={self.data} opens={self.opens} ISS=({self.iss_a:#x},{self.iss_b:#x})"
-                + (f" +{','.join(map(str, self.iss_steps))}" if self.opens > 1 else ""))
+                + (f" +{','.join(map(str, self.steps()))}" if self.opens > 1 else ""))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -62,7 +73,7 @@ class Options:
             raise ValueError(f"--channel-capacity must be 1..8, got {self.capacity}")
         if not 1 <= self.opens <= 4:
             raise ValueError(f"--opens must be 1..4, got {self.opens}")
-        if not self.iss_steps or not all(1 <= d < 1 << 31 for d in self.iss_steps):
+        if not all(1 <= d < 1 << 31 for d in self.iss_steps):
             raise ValueError(f"--iss-steps must be 1..2^31-1 each, got {self.iss_steps}")
         if not 0 <= self.data <= 4:
             raise ValueError(f"--data must be 0..4, got {self.data}")

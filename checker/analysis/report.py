@@ -118,7 +118,8 @@ def default_runs(base: Options, faults_given: bool, opens_given: bool = False) -
 def run_assumptions(o: Options) -> list[str]:
     """The bounds and abstractions every graph verdict of a run rests on."""
     out = [f"{o.opens} OPEN{'s' if o.opens > 1 else ''} per endpoint"
-           + (f"; a later TCB's ISS = the previous ISS + {', +'.join(map(str, o.iss_steps))} (3.4.1 clock)"
+           + (f"; a later TCB's ISS = the previous ISS + {', +'.join(map(str, o.steps()))} (3.4.1 clock"
+              + ("" if o.iss_steps else ": just beyond the 1 + data + 1 numbers an incarnation uses") + ")"
               if o.opens > 1 else ""),
            f"at most {o.capacity} segment{'s' if o.capacity > 1 else ''} per direction before a user call or "
            "retransmission waits (replies are never refused)",

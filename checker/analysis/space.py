@@ -108,18 +108,52 @@ def initial(opts: Options) -> Global:
 def iss_choices(opts: Options, side: int, cfg: Config, inc: int) -> tuple[int, ...]:
     """The ISN generator's choices for the next TCB of an endpoint (3.4.1):
     the configured ISS for the first; afterwards the previous ISS moved on
-    by each of `opts.iss_steps` (the clock advanced that far since the
-    previous incarnation started: a small step puts the new ISS inside the
-    sequence space the old incarnation used, 3.4.3)."""
+    by each of `opts.steps()` (the clock advanced that far since the
+    previous incarnation started: by default just beyond the numbers the
+    old incarnation used, 3.4.1; a step of 1 puts the new ISS inside them,
+    3.4.3)."""
     if inc == 0:
         return ((opts.iss_a, opts.iss_b)[side],)
-    return tuple((cfg.iss + d) & MASK for d in opts.iss_steps)
+    return tuple((cfg.iss + d) & MASK for d in opts.steps())
 
 
 _CALLS = (Open(False), Send(1), Close(), Abort())
 _TIMEOUTS = (Timeout("retransmission"), Timeout("user"), Timeout("time-wait"))
 _NO = None  # an illegal event or an error response: no move
 TAG_BITS = 4  # a channel item is (segment id << TAG_BITS) | sending incarnation
+INC_LIMIT = (1 << TAG_BITS) - 1  # an endpoint reaching this many TCBs is renumbered
+
+
+def renumbered(c: tuple, limit: int) -> tuple:
+    """`c` with each endpoint that has created `limit` TCBs or more
+    renumbered (`renumbered_side`)."""
+    if c[7][0] >= limit:
+        c = renumbered_side(c, 0)
+    if c[8][0] >= limit:
+        c = renumbered_side(c, 1)
+    return c
+
+
+def renumbered_side(c: tuple, side: int) -> tuple:
+    """The compact state `c` with endpoint `side`'s incarnation numbers
+    renamed 1..n in order: its own count and TIME-WAIT mark, the peer's
+    record of which of them it synchronized with, the tags of what it has
+    in flight (0, no TCB or the old SYN, stays 0). Every step and every
+    check reads these numbers only through =, < and "is 0", so the renamed
+    state has the same futures and verdicts: a sound quotient that keeps
+    the numbers within the tag's bits. Without it the count has no bound:
+    each duplicated or reordered SYN that reaches LISTEN creates a TCB."""
+    a, b, ab, ba, bua, bub, old, ga, gb = c
+    mine, theirs, out = (ga, gb, ab) if side == 0 else (gb, ga, ba)
+    used = {mine[0], mine[2], theirs[1]} | {x & 15 for x in out}
+    rank = {v: i for i, v in enumerate(sorted(used - {0}), 1)}
+    rank[0] = 0
+    mine = (rank[mine[0]], mine[1], rank[mine[2]])
+    theirs = (theirs[0], rank[theirs[1]], theirs[2])
+    out = tuple((x >> TAG_BITS << TAG_BITS) | rank[x & 15] for x in out)
+    if side == 0:
+        return a, b, out, ba, bua, bub, old, mine, theirs
+    return a, b, ab, out, bua, bub, old, theirs, mine
 
 
 def _sets_irs(outcome) -> bool:
@@ -140,6 +174,8 @@ class _Space:
     small tuple of ints: (A, B, A->B, B->A, budget A, budget B, old SYN,
     ghost A, ghost B) with A, B config ids and channels tuples of items
     (segment id, sending incarnation)."""
+
+    inc_limit = INC_LIMIT  # a TCB count from which `renumbered` applies (tests lower it)
 
     def __init__(self, model: Model, opts: Options):
         self.model, self.opts = model, opts
@@ -268,9 +304,11 @@ class _Space:
             inb = inbox if new_inbox is None else new_inbox
             o = old if new_old is None else new_old
             if side == 0:
-                yield label, (new_me, b, out, inb, new_budget, bub, o, new_ghost, gb)
+                nxt = (new_me, b, out, inb, new_budget, bub, o, new_ghost, gb)
             else:
-                yield label, (a, new_me, inb, out, bua, new_budget, o, ga, new_ghost)
+                nxt = (a, new_me, inb, out, bua, new_budget, o, ga, new_ghost)
+            lim = self.inc_limit
+            yield label, (renumbered(nxt, lim) if nxt[7][0] >= lim or nxt[8][0] >= lim else nxt)
 
     # The pieces. Each returns moves (label, new config id, new budget, new
     # ghost, items appended to the outgoing channel, new inbox or None for

@@ -32,6 +32,13 @@ def int_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
+def steps_arg(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x, 0) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+
+
 def add_model_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", metavar="PATH_OR_MODULE", default=None,
                    help="a variant: a .py file or module defining ROWS, or the short name of a "

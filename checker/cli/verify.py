@@ -25,6 +25,7 @@ from checker.cli.common import (
     check_jobs,
     int_arg,
     names_arg,
+    steps_arg,
     writable_dir,
 )
 from checker.cli.output import Printer, Progress
@@ -53,7 +54,8 @@ def register(sub) -> None:
                         "reliable runs and 1 in the lossy ones)")
     v.add_argument("--iss-steps", type=steps_arg, default=Options.iss_steps, metavar="D[,D]",
                    help="how far the ISN clock moves between incarnations: a later TCB's ISS is the previous "
-                        "ISS + D, for each D (default 1: inside the old sequence space, 3.4.3)")
+                        "ISS + D, for each D (default data + 2: just beyond the numbers the old incarnation used, "
+                        "3.4.1; 1 puts it inside them, as after a crash without quiet time, 3.4.3)")
     add_endpoint_args(v)
     v.add_argument("--max-states", type=int_arg, default=2_000_000, metavar="N",
                    help="stop exploring a run beyond N global states (>= 1; default 2,000,000): its "
@@ -102,13 +104,6 @@ def add_fault_args(p, default, what_old_syn: str) -> None:
                        ("reordering", "segments may overtake each other"), ("old-syn", what_old_syn)):
         p.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=default,
                        help=what + ("" if default is None else f" (default {'on' if default else 'off'})"))
-
-
-def steps_arg(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x, 0) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
 
 
 def options_from(args) -> tuple[Options, bool]:

@@ -99,3 +99,34 @@ def test_the_compact_graph_answers_as_networkx_does():
     for v in rnd.sample(range(exp.n_states), 60):
         assert list(exp.compact.predecessors(v)) == list(g.predecessors(v))
         assert list(exp.compact.successors(v)) == list(g.successors(v))
+
+
+# --- renumbering incarnations (a sound quotient) ---------------------------------------
+
+def test_renumbering_incarnations_keeps_every_verdict_and_counterexample_length(monkeypatch):
+    """`renumbered` renames an endpoint's incarnation numbers once it has
+    created `inc_limit` TCBs (15 in earnest: the tag's bits). Lowered to 2,
+    it merges many states here, and every graph check must still say the
+    same, with counterexamples of the same length (breadth-first distances
+    are those of the unmerged graph), by the fast and the plain search."""
+    from checker.analysis.space import _Space
+
+    opts = Options(loss=False, old_syn=False, abort=False, opens=3, data=0)  # three incarnations each
+    standard = load_model(None)
+    whole = explore(standard, opts)
+    assert max(max(p.ghost_a.inc, p.ghost_b.inc) for p in map(whole.pair, range(whole.n_states))) >= 3
+
+    def verdicts(exp):
+        return {c.check_name: (r.status, (r.counterexample or {}).get("length")) for c in COMPOSED_CHECKS
+                for r in [c(exp)]}
+
+    want = verdicts(whole)
+    broken = _livelock_variant()
+    want_broken = verdicts(explore(broken, opts))
+    assert want_broken["no-livelock"][0] == "FAILED" and want_broken["no-livelock"][1] > 0
+    monkeypatch.setattr(_Space, "inc_limit", 2)
+    merged = explore(standard, opts)
+    assert merged.n_states < whole.n_states
+    _same(merged, explore(standard, opts, plain=True))
+    assert verdicts(merged) == want
+    assert verdicts(explore(broken, opts)) == want_broken

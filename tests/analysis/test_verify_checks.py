@@ -144,6 +144,22 @@ def test_no_livelock_catches_a_time_wait_that_keeps_talking(standard):
     assert r.status == FAIL
     assert "never reaches a final state" in r.counterexample["why"]
     assert "TIME-WAIT" in r.counterexample["why"]
+    assert "R2" not in r.counterexample["why"]  # nothing is outstanding: no timeout would end it
+
+
+def test_no_livelock_without_r2_two_incarnations_retransmit_at_each_other_forever(standard):
+    """A finding, not a broken table: B closes in SYN-SENT (its SYN is in
+    flight, 3.10.4), listens again and takes A's SYN; A stays synchronized
+    with B's first incarnation. Both end up retransmitting FINs whose ACKs
+    the other drops as duplicates (3.10.7.4 fifth), so only R2 or the user
+    timeout (3.8.3, 3.10.8) ends it: with them the run holds."""
+    two = Options(loss=True, old_syn=False, abort=False, opens=2, data=0)
+    r = check_livelock(explore(standard, two))
+    assert r.status == FAIL
+    why, text = r.counterexample["why"], r.counterexample["text"]
+    assert "only R2 (3.8.3, MUST-20) or the user timeout (3.10.8) would end it" in why
+    assert "(B: CLOSE)" in text and "(B: OPEN (passive))" in text and "lost" in text
+    assert check_livelock(explore(standard, two.with_(abort=True))).status == PASS
 
 
 # --- established-reachable ---------------------------------------------------------------------

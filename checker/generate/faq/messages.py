@@ -88,7 +88,8 @@ EN = {
         "still be in the network. TIME-WAIT keeps the connection for 2MSL (a segment's lifetime each way) so "
         "that it can acknowledge a retransmitted FIN again, and so that no segment of this incarnation is still "
         "alive when the next incarnation on the same ports starts. Without TIME-WAIT (variant {variant}) the "
-        "explorer finds, with two incarnations: {why} ({steps} steps; #1 marks a segment of the first "
+        "explorer finds, with two incarnations whose numbers overlap (the ISN clock moved by 1 only, as for a "
+        "connection that sent faster than the clock ran, 3.4.1): {why} ({steps} steps; #1 marks a segment of the first "
         "incarnation, late when it arrives after the second began)."),
     "time-wait.rfc": (
         "3.6.1: \"When a connection is closed actively, it MUST linger in the TIME-WAIT state for a time 2xMSL "
@@ -231,7 +232,8 @@ ZH = {
     "time-wait.answer": (
         "先关闭的一方无法知道它的最后一个 ACK 是否到达，而且该连接的报文段可能仍在网络中。TIME-WAIT 把连接保留 "
         "2MSL（每个方向一个报文段寿命），以便能再次确认重传的 FIN，并保证下一个使用相同端口的连接化身开始时，"
-        "本化身的报文段都已消失。没有 TIME-WAIT（变体 {variant}），探索器在两个连接化身下发现：{why}（{steps} 步；"
+        "本化身的报文段都已消失。没有 TIME-WAIT（变体 {variant}），探索器在两个序列号重叠的连接化身下（ISN 时钟只前进了 1，"
+        "就像连接发送得比时钟走得快，3.4.1）发现：{why}（{steps} 步；"
         "#1 表示第一个化身的报文段，late 表示它在第二个化身开始之后才到达）。"),
     "time-wait.rfc": (
         "3.6.1：“主动关闭连接的一方必须在 TIME-WAIT 状态停留 2xMSL（最大报文段寿命）”（MUST-13）；3.6 图 12 和图 13；"

@@ -67,7 +67,7 @@ class _Gen:
     # -- pieces --------------------------------------------------------------
     def newiss(self, e: str, k: str) -> str:
         """The ISN generator's K-th choice for E's next TCB (explore.iss_choices)."""
-        steps = [const(d) for d in self.o.iss_steps]
+        steps = [const(d) for d in self.o.steps()]
         d = steps[-1]
         for i in range(len(steps) - 2, -1, -1):
             d = f"({k} == {i} -> {steps[i]} : {d})"
@@ -159,7 +159,7 @@ class _Gen:
         room = f"ROOM({e})"
         out = []
         items = []
-        for k in range(len(o.iss_steps)):
+        for k in range(len(o.steps())):
             extra = [] if k == 0 else [f"gh[{e}].inc > 0"]
             items.append((f"OPEN (active), ISS choice {k}", "OPEN-ACTIVE", self.newiss(e, str(k)),
                           [f"bu[{e}].opens > 0"] + extra, f"bu[{e}].opens--"))

@@ -29,7 +29,7 @@ def header(model: Model, o: Options, names: list[str], slots: int) -> list[str]:
            f" * Options (checker.analysis.options): {o.label()}",
            f" *   capacity {o.capacity}, loss {o.loss}, duplication {o.duplication}, reordering {o.reordering}, "
            f"old SYN {o.old_syn},",
-           f" *   ABORT/user timeout {o.abort}, data {o.data}, opens {o.opens}, ISS steps {list(o.iss_steps)}, "
+           f" *   ABORT/user timeout {o.abort}, data {o.data}, opens {o.opens}, ISS steps {list(o.steps())}, "
            f"RCV.WND {o.rcv_wnd}; {slots} slots per channel.",
            " *",
            " * Correspondence with the explorer (checker/analysis/explore.py): one explorer edge is one",
@@ -140,7 +140,7 @@ def promela(model: Model, o: Options, checks=None, slots: int | None = None) -> 
               ""]
     lines += gen.macros() + [""]
     lines += _inlines(slots) + [""]
-    per = (slots + 1) * len(o.iss_steps)
+    per = (slots + 1) * len(o.steps())
     lines += ["/* The user of each endpoint: calls and timeouts (3.10.1-3.10.5, 3.10.8). */",
               "#define E _pid", "#define P (1 - _pid)",
               "active [2] proctype user() {", "end:", "  do"]
@@ -155,7 +155,7 @@ def promela(model: Model, o: Options, checks=None, slots: int | None = None) -> 
     lines += ["  od", "}", "#undef E", "#undef P", "",
               f"/* The network: one process per endpoint E, slot I (MAXCH: the old SYN) and ISS choice K. */",
               f"#define NET (_pid - 2)", f"#define E (NET / {per})", "#define P (1 - E)",
-              f"#define I ((NET % {per}) / {len(o.iss_steps)})", f"#define K (NET % {len(o.iss_steps)})",
+              f"#define I ((NET % {per}) / {len(o.steps())})", f"#define K (NET % {len(o.steps())})",
               f"active [{2 * per}] proctype net() {{", "end:", "  do"]
     lines += gen.arrivals()
     lines += ["  od", "}", ""]
