@@ -105,7 +105,7 @@ def check_established_reachable(exp: Exploration) -> CheckResult:
     res = _result(check_established_reachable.check_name, check_established_reachable.check_ref, exp, t0,
                   hit is not None, "reached" if hit is not None else "never reached")
     if hit is not None:
-        res.figures["shortest"] = len(_path(exp, hit)) - 1
+        res.figures["shortest"] = exp.compact.distance(0, hit)
         res.summary = f"reached in {res.figures['shortest']} steps"
     return res
 

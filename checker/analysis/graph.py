@@ -135,6 +135,26 @@ class Compact:
                     ncomp += 1
         return out
 
+    def distance(self, source: int, target: int) -> int:
+        """The number of edges on a shortest path, by a forward breadth-first
+        search that stops at the target's level (no reverse adjacency: cheap
+        for a target near the source, as in `established-reachable`)."""
+        offs, tg = self.offsets, self.targets
+        seen = {source}
+        level, d = [source], 0
+        while level:
+            if target in seen:
+                return d
+            nxt = []
+            for v in level:
+                for j in range(offs[v], offs[v + 1]):
+                    w = tg[j]
+                    if w not in seen:
+                        seen.add(w)
+                        nxt.append(w)
+            level, d = nxt, d + 1
+        raise NoPath(f"no path between {source} and {target}")
+
     def shortest_path(self, source: int, target: int) -> list[int]:
         """networkx's `bidirectional_shortest_path`, step for step."""
         if source == target:

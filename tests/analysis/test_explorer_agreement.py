@@ -96,6 +96,7 @@ def test_the_compact_graph_answers_as_networkx_does():
     for target in rnd.sample(range(exp.n_states), 60):
         if nx.has_path(g, 0, target):
             assert exp.compact.shortest_path(0, target) == nx.shortest_path(g, 0, target)
+            assert exp.compact.distance(0, target) == nx.shortest_path_length(g, 0, target)
     for v in rnd.sample(range(exp.n_states), 60):
         assert list(exp.compact.predecessors(v)) == list(g.predecessors(v))
         assert list(exp.compact.successors(v)) == list(g.successors(v))
