@@ -83,7 +83,7 @@ def register(sub) -> None:
                    help="print failures, what was not checked and the verdict only; no progress line")
     add_color_arg(v)
     v.add_argument("--pcap-out", metavar="DIR", default=None,
-                   help="also write each counterexample ladder as a pcap in DIR (A=10.0.0.1, B=10.0.0.2), "
+                   help="also write each counterexample ladder as a pcap in DIR (A=198.18.0.1, B=198.18.0.2), "
                         "to open in Wireshark")
     v.add_argument("--ladder-out", metavar="DIR", default=None,
                    help="also draw each counterexample as a sequence diagram in DIR: NAME.svg (needs "

@@ -1,7 +1,7 @@
 """Counterexamples as capture files: a ladder (`checker.generate.ladder.ladder_json`)
 written as a pcap that Wireshark, tcpdump and `conform` open.
 
-Endpoint A is 10.0.0.1:40000, endpoint B is 10.0.0.2:50000 (Ethernet
+Endpoint A is 198.18.0.1:40000, endpoint B is 198.18.0.2:50000 (Ethernet
 02:00:00:00:00:01 and :02). The capture point sits at each sender: a segment
 appears when the table sends it (a user call, a timeout, or the reply to a
 delivery), in the order of the steps; deliveries, losses and duplications in
@@ -23,7 +23,7 @@ import os
 
 from checker.result import CheckResult
 
-ADDR = {"A": ("10.0.0.1", 40000, "02:00:00:00:00:01"), "B": ("10.0.0.2", 50000, "02:00:00:00:00:02")}
+ADDR = {"A": ("198.18.0.1", 40000, "02:00:00:00:00:01"), "B": ("198.18.0.2", 50000, "02:00:00:00:00:02")}
 T0 = 1_000_000_000.0
 MASK = 0xFFFFFFFF
 
