@@ -54,6 +54,11 @@ def out(ctl: str, seq: int, ack: int = 0, data: bytes = b"") -> Segment:
     return Segment.of(ctl, seq=seq, ack=ack, data=data, wnd=wnd)
 
 
+def out_zero_wnd(seq: int, ack: int) -> Segment:
+    """The ACK an endpoint with RCV.WND = 0 sends: <SEQ=seq><ACK=ack><CTL=ACK>, WND = 0."""
+    return Segment.of("ACK", seq=seq, ack=ack, wnd=0)
+
+
 def variables(ep: Endpoint) -> dict[str, object]:
     return ep.snapshot()
 
@@ -152,6 +157,24 @@ def close_wait(established, iss, irs) -> Endpoint:
 @pytest.fixture
 def last_ack(close_wait, iss, irs) -> Endpoint:
     return then(close_wait, close_wait.close(), [out("FIN,ACK", seq=iss + 1, ack=irs + 2)], State.LAST_ACK)
+
+
+@pytest.fixture
+def syn_received_zero_window(iss, irs) -> Endpoint:
+    """SYN-RECEIVED (passive OPEN) of an endpoint whose RCV.WND is 0."""
+    ep = Endpoint(iss=iss, rcv_wnd=0)
+    ep.open(active=False)
+    return then(ep, ep.segment_arrives(seg("SYN", seq=irs)),
+                [Segment.of("SYN,ACK", seq=iss, ack=irs + 1, wnd=0)], State.SYN_RECEIVED)
+
+
+@pytest.fixture
+def established_zero_window(syn_received_zero_window, iss, irs) -> Endpoint:
+    """ESTABLISHED with RCV.WND = 0, after sending "ab" (unacknowledged)."""
+    ep = syn_received_zero_window
+    then(ep, ep.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1)), [], State.ESTABLISHED)
+    ep.send(b"ab")
+    return ep
 
 
 # ----------------------------------------------------------------------
@@ -387,6 +410,16 @@ class TestSynReceived:
         assert got == [out("ACK", seq=iss + 1, ack=irs + 1)]
         assert syn_received.state is State.SYN_RECEIVED
 
+    def test_zero_window_text_with_unacceptable_ack_gets_rst_and_the_ack(
+            self, syn_received_zero_window, irs, iss):
+        # 3.10.7.4 first (DECISIONS.md step 1, zero window): the text is
+        # discarded and acknowledged; fifth: the unacceptable ACK gets
+        # <SEQ=SEG.ACK><CTL=RST>; the ACK asked for is still sent (MUST-58/59).
+        ep = syn_received_zero_window
+        got = ep.segment_arrives(seg("ACK", seq=irs + 1, ack=iss, data=b"x"))
+        assert got == [out("RST", seq=iss), out_zero_wnd(seq=iss + 1, ack=irs + 1)]
+        assert ep.state is State.SYN_RECEIVED
+
     def test_retransmission_timeout_resends_syn_ack(self, syn_received, irs, iss):
         assert syn_received.timeout("retransmission") == [out("SYN,ACK", seq=iss, ack=irs + 1)]
 
@@ -479,6 +512,80 @@ class TestEstablished:
         got = ep.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1, data=b"x"))
         assert got == [Segment.of("ACK", seq=iss + 1, ack=irs + 1, wnd=0)]
         assert ep.receive() == b""
+
+    def test_fin_just_beyond_the_window_edge_is_trimmed(self, iss, irs):
+        # 3.10.7.4 first: "trimmed such that only data that fits in the window
+        # is kept (including SYN and FIN)": text filling the window exactly
+        # puts the FIN at RCV.NXT+RCV.WND, outside it (DECISIONS.md step 5).
+        ep = Endpoint(iss=iss, rcv_wnd=4)
+        ep.open(active=False)
+        ep.segment_arrives(seg("SYN", seq=irs))
+        ep.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 1))
+        got = ep.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 1, data=b"abcd"))
+        assert got == [Segment.of("ACK", seq=iss + 1, ack=irs + 5, wnd=4)]
+        assert ep.receive() == b"abcd"
+        assert ep.state is State.ESTABLISHED
+        assert "connection closing" not in ep.signals
+
+    def test_zero_window_empty_segment_off_rcv_nxt_is_unacceptable(self, established_zero_window, irs, iss):
+        # Table 6, SEG.LEN 0 / RCV.WND 0: acceptable only if SEG.SEQ = RCV.NXT;
+        # an unacceptable ACK is acknowledged and dropped, its ACK field unused;
+        # an unacceptable RST is dropped (3.10.7.4 first).
+        ep = established_zero_window
+        assert ep.segment_arrives(seg("ACK", seq=irs + 2, ack=iss + 3)) == [out_zero_wnd(iss + 3, irs + 1)]
+        assert ep.snd_una == iss + 1
+        assert ep.segment_arrives(seg("RST", seq=irs + 2)) == []
+        assert ep.state is State.ESTABLISHED
+
+    def test_zero_window_text_is_discarded_but_its_ack_processed(self, established_zero_window, irs, iss):
+        # 3.10.7.4 first: "If the RCV.WND is zero, no segments will be
+        # acceptable, but special allowance should be made to accept valid
+        # ACKs" (DECISIONS.md step 1): text discarded and acknowledged.
+        ep = established_zero_window
+        got = ep.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 3, data=b"xyz", wnd=7))
+        assert got == [out_zero_wnd(iss + 3, irs + 1)]
+        assert (ep.snd_una, ep.snd_wnd, ep.rcv_nxt) == (iss + 3, 7, irs + 1)
+        assert ep.delivered() == b""
+
+    def test_zero_window_fin_is_discarded_but_its_ack_processed(self, established_zero_window, irs, iss):
+        # 3.10.7.4 first, zero window (DECISIONS.md step 1): the FIN is
+        # discarded like text, the ACK field is processed.
+        ep = established_zero_window
+        got = ep.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 3))
+        assert got == [out_zero_wnd(iss + 3, irs + 1)]
+        assert ep.state is State.ESTABLISHED
+        assert (ep.snd_una, ep.rcv_nxt) == (iss + 3, irs + 1)
+        assert "connection closing" not in ep.signals
+
+    def test_zero_window_exact_rst_carrying_data_resets(self, established_zero_window, irs):
+        # 3.10.7.4 first: "special allowance should be made to accept ... RSTs";
+        # second: an exact RST resets (RFC 5961 3.2 MUST; DECISIONS.md step 1).
+        ep = established_zero_window
+        assert ep.segment_arrives(seg("RST", seq=irs + 1, data=b"x")) == []
+        assert ep.state is State.CLOSED
+        assert ep.signals == ["connection reset"]
+
+    def test_zero_window_text_without_ack_bit_is_still_acknowledged(self, established_zero_window, irs, iss):
+        # 3.10.7.4 first asks for an ACK for the discarded text; fifth drops the
+        # segment (ACK bit off); the ACK asked for is still sent (MUST-58/59).
+        ep = established_zero_window
+        assert ep.segment_arrives(seg("", seq=irs + 1, data=b"x")) == [out_zero_wnd(iss + 3, irs + 1)]
+        assert ep.snd_una == iss + 1
+
+    def test_acknowledged_octets_leave_the_send_buffer(self, established, irs, iss):
+        """3.10.7.4 fifth: "Any segments on the retransmission queue that are
+        thereby entirely acknowledged are removed": the send buffer keeps
+        exactly the unacknowledged octets (white-box: mutants that kept
+        acknowledged octets retransmit correctly until 2^31 octets pile up)."""
+        established.send(b"abc")
+        established.send(b"de")
+        established.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 2))  # 1 octet, inside "abc"
+        assert bytes(established._snd_buf) == b"bcde"
+        established.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 5))  # "abc" and "d"
+        assert bytes(established._snd_buf) == b"e"
+        assert established.timeout("retransmission") == [out("ACK", seq=iss + 5, ack=irs + 1, data=b"e")]
+        established.segment_arrives(seg("ACK", seq=irs + 1, ack=iss + 6))
+        assert bytes(established._snd_buf) == b""
 
     def test_send_emits_one_segment_and_advances_snd_nxt(self, established, irs, iss):
         assert established.send(b"abc") == [out("ACK", seq=iss + 1, ack=irs + 1, data=b"abc")]
@@ -714,6 +821,14 @@ class TestClosing:
         assert closing.segment_arrives(seg("ACK", seq=irs + 2, ack=iss + 1)) == []
         assert closing.state is State.CLOSING
 
+    def test_retransmitted_fin_acknowledging_our_fin_enters_time_wait(self, closing, irs, iss):
+        # DECISIONS.md step 1, the peer's FIN again (Appendix A.2): acknowledged
+        # at once and its ACK field processed (3.10.7.4 fifth, CLOSING:
+        # "if the ACK acknowledges our FIN, then enter the TIME-WAIT state").
+        got = closing.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 2))
+        assert got == [out("ACK", seq=iss + 2, ack=irs + 2)]
+        assert closing.state is State.TIME_WAIT
+
     def test_retransmission_resends_fin(self, closing, irs, iss):
         assert closing.timeout("retransmission") == [out("FIN,ACK", seq=iss + 1, ack=irs + 2)]
 
@@ -730,6 +845,20 @@ class TestLastAck:
         assert last_ack.segment_arrives(seg("ACK", seq=irs + 2, ack=iss + 2)) == []
         assert last_ack.state is State.CLOSED
         assert last_ack.closed_by_reset is False
+
+    def test_ack_of_fin_signals_connection_closed(self, last_ack, irs, iss):
+        # 3.10.7.4 fifth, LAST-ACK; MUST-12: a normal close, which the user
+        # can tell from an abort (DECISIONS.md).
+        last_ack.segment_arrives(seg("ACK", seq=irs + 2, ack=iss + 2))
+        assert last_ack.signals == ["connection closing", "connection closed"]
+
+    def test_retransmitted_fin_acknowledging_our_fin_closes(self, last_ack, irs, iss):
+        # DECISIONS.md step 1, the peer's FIN again: acknowledged at once, its
+        # ACK field processed (3.10.7.4 fifth, LAST-ACK: our FIN acknowledged -> CLOSED).
+        got = last_ack.segment_arrives(seg("FIN,ACK", seq=irs + 1, ack=iss + 2))
+        assert got == [out("ACK", seq=iss + 2, ack=irs + 2)]
+        assert last_ack.state is State.CLOSED
+        assert last_ack.signals[-1] == "connection closed"
 
     def test_retransmission_resends_data_and_fin(self, close_wait, irs, iss):
         close_wait.send(b"xy")
