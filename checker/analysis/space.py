@@ -307,8 +307,7 @@ class _Space:
                 nxt = (new_me, b, out, inb, new_budget, bub, o, new_ghost, gb)
             else:
                 nxt = (a, new_me, inb, out, bua, new_budget, o, ga, new_ghost)
-            lim = self.inc_limit
-            yield label, (renumbered(nxt, lim) if nxt[7][0] >= lim or nxt[8][0] >= lim else nxt)
+            yield label, renumbered(nxt, self.inc_limit)
 
     # The pieces. Each returns moves (label, new config id, new budget, new
     # ghost, items appended to the outgoing channel, new inbox or None for

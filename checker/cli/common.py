@@ -46,7 +46,11 @@ def add_model_arg(p: argparse.ArgumentParser) -> None:
 
 
 def add_endpoint_args(p: argparse.ArgumentParser) -> None:
-    """--iss-a, --iss-b, --rcv-wnd: the endpoints of the two-endpoint system."""
+    """--iss-steps, --iss-a, --iss-b, --rcv-wnd: the endpoints of the two-endpoint system."""
+    p.add_argument("--iss-steps", type=steps_arg, default=Options.iss_steps, metavar="D[,D]",
+                   help="how far the ISN clock moves between incarnations: a later TCB's ISS is the previous "
+                        "ISS + D, for each D (default data + 2: just beyond the numbers the old incarnation used, "
+                        "3.4.1; 1 puts it inside them, as after a crash without quiet time, 3.4.3)")
     p.add_argument("--iss-a", type=int_arg, default=Options.iss_a, metavar="N",
                    help=f"ISS of endpoint A (default {Options.iss_a:#x}: wraps at once)")
     p.add_argument("--iss-b", type=int_arg, default=Options.iss_b, metavar="N",

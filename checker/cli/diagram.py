@@ -19,7 +19,7 @@ import argparse
 import json
 import sys
 
-from checker.cli.common import EXIT_OK, UsageError, add_command, add_endpoint_args, add_model_arg, int_arg, steps_arg
+from checker.cli.common import EXIT_OK, UsageError, add_command, add_endpoint_args, add_model_arg, int_arg
 from checker.generate.composed_view import MAX_NODES
 from checker.load import load_model
 
@@ -63,9 +63,6 @@ def register(subparsers) -> None:
                    help="only the runs with (--abort) or without (--no-abort) ABORT and user timeout "
                         "(default both, as verify)")
     g.add_argument("--data", type=int_arg, default=1, metavar="N", help="octets each user may send (default 1)")
-    g.add_argument("--iss-steps", type=steps_arg, default=(), metavar="D[,D]",
-                   help="how far the ISN clock moves between incarnations, as verify (default data + 2: "
-                        "beyond the old incarnation's numbers; 1 makes them overlap)")
     add_endpoint_args(g)
     g.add_argument("--max-nodes", type=int_arg, default=MAX_NODES, metavar="N",
                    help=f"draw at most this many global states: a bigger graph is drawn as the states "

@@ -25,7 +25,6 @@ through the table). Exit 0; 2 on bad options or a malformed model."""
 
 def add_run_args(p) -> None:
     """The options of one composed run, named as verify names them."""
-    from checker.cli.common import steps_arg
     from checker.cli.verify import add_fault_args
 
     p.add_argument("--channel-capacity", type=int_arg, default=1, metavar="K",
@@ -35,9 +34,6 @@ def add_run_args(p) -> None:
     p.add_argument("--data", type=int_arg, default=1, metavar="N", help="octets each user may send (0..4, default 1)")
     p.add_argument("--opens", type=int_arg, default=None, metavar="N",
                    help="OPEN calls per endpoint (1..4, default 2)")
-    p.add_argument("--iss-steps", type=steps_arg, default=Options.iss_steps, metavar="D[,D]",
-                   help="how far the ISN clock moves between incarnations (default data + 2: just beyond "
-                        "the old incarnation's numbers, 3.4.1)")
     add_endpoint_args(p)
 
 

@@ -25,7 +25,6 @@ from checker.cli.common import (
     check_jobs,
     int_arg,
     names_arg,
-    steps_arg,
     writable_dir,
 )
 from checker.cli.output import Printer, Progress
@@ -52,10 +51,6 @@ def register(sub) -> None:
     v.add_argument("--opens", type=int_arg, default=None, metavar="N",
                    help="OPEN calls per endpoint, so incarnations of the connection (1..4; default 2 in the "
                         "reliable runs and 1 in the lossy ones)")
-    v.add_argument("--iss-steps", type=steps_arg, default=Options.iss_steps, metavar="D[,D]",
-                   help="how far the ISN clock moves between incarnations: a later TCB's ISS is the previous "
-                        "ISS + D, for each D (default data + 2: just beyond the numbers the old incarnation used, "
-                        "3.4.1; 1 puts it inside them, as after a crash without quiet time, 3.4.3)")
     add_endpoint_args(v)
     v.add_argument("--max-states", type=int_arg, default=2_000_000, metavar="N",
                    help="stop exploring a run beyond N global states (>= 1; default 2,000,000): its "
