@@ -1,4 +1,4 @@
-"""Proof calls (RFC 9293 3.10.1-3.10.5, 3.10.8; MUST-11): what each user
+"""Proof calls (RFC 9293 3.10.1-3.10.6, 3.10.8; MUST-11): what each user
 call and each timeout does, as the RFC's "user calls" and "timeouts"
 sections say it: the state entered and the segment sent."""
 
@@ -72,11 +72,16 @@ def _claims(state: State, cfg, kind: str, ev, br) -> list[tuple[str, object]]:
         return [(f"the {kind.lower()} deletes the TCB: CLOSED, nothing sent (3.10.8)", all_of(to is S.CLOSED, silent))]
     if kind == "RETRANSMISSION-TIMEOUT":
         return [("a retransmission timeout changes no state or variable (3.10.8)", unchanged(cfg, br))]
+    if kind in ("RECEIVE", "STATUS"):
+        # the user reads at once (DECISIONS.md): RECEIVE returns what has
+        # arrived, STATUS reports the TCB; neither is a step of the protocol
+        return [(f"{kind} changes no state or variable and sends nothing (3.10.3, 3.10.6)",
+                 all_of(unchanged(cfg, br), silent))]
     return []
 
 
 @check("calls",
-       "3.10.1-3.10.5, 3.10.8 (user calls and timeouts); MUST-11")
+       "3.10.1-3.10.6, 3.10.8 (user calls and timeouts); MUST-11")
 def prove_calls(model: Model) -> CheckResult:
     """For every state, every configuration satisfying the endpoint
     invariant and every user call or timeout the table accepts there (an
@@ -91,7 +96,8 @@ def prove_calls(model: Model) -> CheckResult:
     from SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2, CLOSE-WAIT and nothing
     elsewhere; the user timeout and the TIME-WAIT timeout delete the TCB
     silently; a retransmission timeout changes no state or variable (what
-    it resends is proof retransmission)."""
+    it resends is proof retransmission); RECEIVE and STATUS change nothing
+    and send nothing (3.10.3, 3.10.6)."""
     t0 = time.perf_counter()
     name, ref = prove_calls.check_name, prove_calls.check_ref
     n = 0
@@ -124,5 +130,5 @@ def prove_calls(model: Model) -> CheckResult:
                     if m is not None:
                         return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
     return CheckResult(name, ref, PASS, f"proved for all 2^32 values: {n} branches of user calls and timeouts "
-                       "enter the states and send the segments 3.10.1-3.10.5 and 3.10.8 say",
+                       "enter the states and send the segments 3.10.1-3.10.6 and 3.10.8 say",
                        time.perf_counter() - t0, {"branches": n})

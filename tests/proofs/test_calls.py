@@ -40,11 +40,22 @@ def test_calls_holds_on_the_table():
     ("user-timeout@CLOSING", {"goto": None}, "deletes the TCB", S.CLOSING),
     # a SEND of nothing must not end the connection
     ("send-empty@ESTABLISHED", {"goto": S.CLOSED}, "SEND keeps the state", S.CLOSED),
+    # STATUS reports the TCB (3.10.6); a table that deletes it there survived every other check
+    ("status@ESTABLISHED", {"goto": S.CLOSED}, "STATUS changes no state", S.CLOSED),
+    # RECEIVE returns what has arrived (3.10.3); it does not close the connection
+    ("receive@FIN-WAIT-2", {"goto": S.TIME_WAIT}, "RECEIVE changes no state", S.TIME_WAIT),
 ])
 def test_calls_catches_a_wrong_next_state(row, change, claim, state_after):
     cex, cfg, ev, out = failing(changed(STANDARD.rows, row, **change))
     assert claim in cex["claim"] and out.config.state is state_after
     assert STANDARD.step(cfg, ev).config.state is not state_after
+
+
+def test_calls_catches_a_status_that_sends():
+    """STATUS is not a step of the protocol (3.10.6): it sends nothing."""
+    cex, cfg, ev, out = failing(changed(STANDARD.rows, "status@ESTABLISHED",
+                                        emit=Emit("ACK", seq=V("SND.NXT"), ack=V("RCV.NXT"))))
+    assert "STATUS" in cex["claim"] and out.sent and not STANDARD.step(cfg, ev).sent
 
 
 def test_calls_catches_a_wrong_segment_on_abort():
