@@ -62,32 +62,44 @@ def check_deadlock(exp: Exploration) -> CheckResult:
 
 
 @check("no-livelock",
-       "3.10 (every attracting component holds a final state)")
+       "3.10 (every attracting component holds a final state); 3.8.3 MUST-20 (R2)")
 def check_livelock(exp: Exploration) -> CheckResult:
+    """Every attracting component holds a final state. In a run without
+    ABORT and user timeout, a component in which some side waits, in every
+    state, for the ACK of what it retransmits is ended by R2 (3.8.3, MUST-20:
+    after R2 retransmissions, close the connection), which these runs do not
+    draw: it is counted apart, not as a livelock, unless R2 = infinity
+    (`Options.r2` False; MUST-21 lets an application choose it). The runs
+    with ABORT/user timeout draw that ending (the user timeout deletes the
+    TCB as R2 does) and count every component."""
     t0 = time.perf_counter()
     comps = exp.compact.attracting_components()
-    bad = []
+    bad, by_r2 = [], []
     for comp in comps:
         if not any(is_final(exp.pair(n)) for n in comp):
             if len(comp) == 1 and exp.compact.out_degree(comp[0]) == 0:
                 continue  # a dead end: reported by no-deadlock
-            bad.append(comp)
+            retransmits = not exp.opts.abort and all(_user_timer_runs(exp, exp.pair(n)) for n in comp)
+            (by_r2 if retransmits and exp.opts.r2 else bad).append((comp, retransmits))
     why = ""
     target = None
     if bad:
-        comp = min(bad, key=lambda c: min(c))
+        comp, retransmits = min(bad, key=lambda c: min(c[0]))
         target = min(comp)
         s = exp.state(target)
         why = (f"an attracting set of {len(comp)} states that never reaches a final state, "
                f"entered at A={s.a.brief()}, B={s.b.brief()}")
-        if not exp.opts.abort and all(_user_timer_runs(exp, exp.pair(n)) for n in comp):
+        if retransmits:
             why += (f"; in each of its states a side waits for an ACK of what it retransmits: only R2 "
                     f"(3.8.3, MUST-20) or the user timeout (3.10.8) would end it, and this run has neither "
                     f"(R2 = infinity, which MUST-21 lets an application choose); the run with "
                     f"ABORT/user timeout checks that they do")
+    summary = f"{len(comps)} attracting components, {len(bad)} without a final state"
+    if by_r2:
+        summary += (f" but the {len(by_r2)} that only R2 ends (a side retransmits in each of their states: "
+                    f"3.8.3, MUST-20; livelocks if R2 = infinity, MUST-21: --r2-infinite)")
     return _result(check_livelock.check_name, check_livelock.check_ref, exp, t0,
-                   not bad, f"{len(comps)} attracting components, {len(bad)} without a final state",
-                   target, why, {"attracting": len(comps), "bad": len(bad)})
+                   not bad, summary, target, why, {"attracting": len(comps), "bad": len(bad), "by_r2": len(by_r2)})
 
 
 def _user_timer_runs(exp: Exploration, p) -> bool:

@@ -29,6 +29,12 @@ class Options:
       uses (`steps`).
     iss_a, iss_b: the endpoints' initial sequence numbers (3.4.1).
     rcv_wnd: both endpoints' constant receive window.
+    r2: R2 is finite (3.8.3, MUST-20: after R2 retransmissions of one
+      segment, close the connection). It is what the user timeout of the
+      runs with ABORT explores; in a run without them, no-livelock counts an
+      attracting component in which a side retransmits in every state as
+      ended by R2, apart. False is R2 = infinity (MUST-21 lets an
+      application choose it): such a component is then a livelock.
     """
 
     capacity: int = 1
@@ -43,6 +49,7 @@ class Options:
     iss_a: int = MAX_ISS
     iss_b: int = 0x7FFFFFFF
     rcv_wnd: int = 4
+    r2: bool = True
 
     def with_(self, **kw) -> "Options":
         return replace(self, **kw)
@@ -63,7 +70,8 @@ class Options:
     def label(self) -> str:
         return (f"k={self.capacity} {self.faults()} {'abort' if self.abort else 'no-abort'} "
                 f"data={self.data} opens={self.opens} ISS=({self.iss_a:#x},{self.iss_b:#x})"
-                + (f" +{','.join(map(str, self.steps()))}" if self.opens > 1 else ""))
+                + (f" +{','.join(map(str, self.steps()))}" if self.opens > 1 else "")
+                + ("" if self.r2 or self.abort else " R2=inf"))
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -98,17 +98,20 @@ class Report:
 
 
 def default_runs(base: Options, faults_given: bool, opens_given: bool = False) -> list[Options]:
-    """Without fault flags: a reliable network and a lossy one with an old
-    duplicate SYN; each with and without ABORT/user timeout (which make
-    termination trivial, so every property must hold without them too).
-    Without --opens, the reliable runs let each endpoint OPEN twice (a
-    reconnect, a server that listens again, an active OPEN from LISTEN) and
-    the lossy ones once, to keep the default run fast (`--opens 2` runs
-    every run with two)."""
+    """Without fault flags: a reliable network, a lossy one with two
+    incarnations and a lossy one with an old duplicate SYN; each with and
+    without ABORT/user timeout (which make termination trivial, so every
+    property must hold without them too). Without --opens, the reliable and
+    the first lossy runs let each endpoint OPEN twice (a reconnect, a server
+    that listens again, an active OPEN from LISTEN); to stay fast, the first
+    lossy run sends no data and the one with the old SYN opens once
+    (`--opens 2` runs every run with two: the old-SYN run then covers the
+    other lossy one)."""
+    opens = (lambda n: base.opens) if opens_given else (lambda n: n)
     profiles = [base] if faults_given else [
-        base.with_(loss=False, duplication=False, reordering=False, old_syn=False,
-                   opens=base.opens if opens_given else 2),
-        base.with_(loss=True, old_syn=True, opens=base.opens if opens_given else 1)]
+        base.with_(loss=False, duplication=False, reordering=False, old_syn=False, opens=opens(2)),
+        *([] if opens_given else [base.with_(loss=True, old_syn=False, opens=2, data=0)]),
+        base.with_(loss=True, old_syn=True, opens=opens(1))]
     runs = []
     for p in profiles:
         runs += [p.with_(abort=True), p.with_(abort=False)] if p.abort else [p]
@@ -127,6 +130,11 @@ def run_assumptions(o: Options) -> list[str]:
            "TIME-WAIT's 2MSL outlasts every segment in the network: it expires only with the network empty "
            "(MSL, 3.4.2; MUST-13)",
            "retransmission and loss are untimed: a timeout may fire whenever its timer runs"]
+    if not o.abort:
+        out.append("R2 = infinity (MUST-21): no side ever gives up retransmitting" if not o.r2 else
+                   "R2 is finite (3.8.3, MUST-20): a cycle in which a side retransmits in every state ends "
+                   "by R2 (no-livelock counts such cycles apart; the runs with the user timeout draw that "
+                   "ending)")
     if o.opens > 1:
         out.append("segments of one incarnation arrive in order" + (" or not (--reordering)" if o.reordering else "")
                    + "; an earlier incarnation's may arrive late, behind a later one's")

@@ -47,6 +47,10 @@ def register(sub) -> None:
     add_fault_args(v, default=None, what_old_syn="an old duplicate SYN (3.5 Figure 8) may reach a listener once")
     v.add_argument("--no-abort", action="store_true",
                    help="only the runs without ABORT and user timeout")
+    v.add_argument("--r2-infinite", action="store_true",
+                   help="in the runs without ABORT/user timeout, R2 = infinity (MUST-21): a side "
+                        "retransmits forever, and no-livelock counts a cycle that only R2 would end "
+                        "(3.8.3, MUST-20) as a livelock")
     v.add_argument("--data", type=int_arg, default=1, metavar="N", help="octets each user may send (0..4, default 1)")
     v.add_argument("--opens", type=int_arg, default=None, metavar="N",
                    help="OPEN calls per endpoint, so incarnations of the connection (1..4; default 2 in the "
@@ -107,7 +111,7 @@ def options_from(args) -> tuple[Options, bool]:
     base = Options(capacity=args.channel_capacity, data=args.data, iss_a=args.iss_a, iss_b=args.iss_b,
                    opens=getattr(args, "opens", None) or 2,
                    iss_steps=tuple(getattr(args, "iss_steps", Options.iss_steps)),
-                   rcv_wnd=args.rcv_wnd, abort=not args.no_abort,
+                   rcv_wnd=args.rcv_wnd, abort=not args.no_abort, r2=not getattr(args, "r2_infinite", False),
                    loss=bool(given["loss"]), duplication=bool(given["duplication"]),
                    reordering=bool(given["reordering"]), old_syn=bool(given["old-syn"]))
     try:

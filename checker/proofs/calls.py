@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from checker.proofs.claims import S, all_of, neg
+from checker.proofs.claims import S, all_of, any_of, neg
 from checker.proofs.endpoint import (
     claim_failure,
     event_kinds,
@@ -20,7 +20,7 @@ from checker.proofs.symbolic import Executor, boolean
 from checker.result import PASS, CheckResult, check
 from model.machine import Model
 from model.rows import SEGMENT
-from model.seq import eq, ne, ult
+from model.seq import add, eq, le, ne, ult
 from model.state import State
 
 RST_ON_ABORT = frozenset({S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2, S.CLOSE_WAIT})
@@ -106,7 +106,12 @@ def prove_calls(model: Model) -> CheckResult:
         bad = vacuous(name, ref, t0, state, facts)
         if bad:
             return bad
-        for kind in event_kinds(model, state):
+        # the user timer runs wherever something can be outstanding (3.10.8
+        # "for any state"): a table without a user-timeout row there is asked too
+        kinds = event_kinds(model, state)
+        if state not in (S.CLOSED, S.LISTEN) and "USER-TIMEOUT" not in kinds:
+            kinds.append("USER-TIMEOUT")
+        for kind in kinds:
             if kind == SEGMENT:
                 continue
             ev, efacts = symbolic_event(kind, cfg)
@@ -121,6 +126,19 @@ def prove_calls(model: Model) -> CheckResult:
                         label = ("the user timeout fires only while something is outstanding (3.10.8)"
                                  if not br.illegal else
                                  "the user timeout can fire whenever something is outstanding (3.10.8)")
+                        return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
+                if kind == "SEND" and state in (S.ESTABLISHED, S.CLOSE_WAIT) and not br.illegal:
+                    # 3.10.2, 3.8.6 (DECISIONS.md): a SEND is refused for resources exactly
+                    # when it does not fit in the peer's window
+                    # (a SEND of nothing always fits: nothing to remember)
+                    fits = any_of(eq(ev.length, 0),
+                                  le(add(cfg.v["SND.NXT"], ev.length), add(cfg.v["SND.UNA"], cfg.v["SND.WND"])))
+                    refused = br.error == "insufficient resources"
+                    claim = neg(fits) if refused else fits
+                    m = witness(facts + efacts + br.cond, [neg(claim)])
+                    if m is not None:
+                        label = ("SEND is refused (insufficient resources) only beyond the peer's window (3.10.2, "
+                                 "3.8.6)" if refused else "SEND is taken only within the peer's window (3.8.6)")
                         return claim_failure(model, name, ref, t0, state, label, br, cfg, ev, m)
                 if br.illegal or br.error is not None:
                     continue

@@ -160,6 +160,12 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
         if state in (S.CLOSE_WAIT, S.LAST_ACK, S.TIME_WAIT):
             out.append((f"{state}: text after the peer's FIN is ignored, not acknowledged (3.10.7.4 seventh)",
                         acked + not_new + [neg(fin)], silent))
+        if state is not S.CLOSING:
+            # LAST-ACK: an ACK of our FIN ends the connection before the FIN step
+            ends = [neg(eq(seg.ack, v["SND.NXT"]))] if state is S.LAST_ACK else []
+            out.append(("an acceptable FIN, at RCV.NXT or beyond it, draws exactly one "
+                        "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (3.10.7.4 eighth; MUST-58)",
+                        acked + not_new + [fin] + ends, _one_ack(br)))
         if state in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2):
             out.append(("acceptable text draws exactly one <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (3.10.7.4 "
                         "seventh; MUST-58)", acked + not_new + [ult(0, seg.data)], _one_ack(br)))
@@ -184,7 +190,10 @@ def prove_drops(model: Model) -> CheckResult:
       ACK is not acknowledged (an ACK of an ACK would be answered forever);
       SND.WND <- SEG.WND exactly on the acceptable ACKs with SND.UNA =<
       SEG.ACK =< SND.NXT (DECISIONS.md: the window update without WL1/WL2),
-      and no user call or timeout changes SND.WND.
+      and no user call or timeout changes SND.WND; acceptable text in
+      ESTABLISHED and FIN-WAIT-1/2, and an acceptable FIN at RCV.NXT or
+      beyond it in every synchronized state but CLOSING, draw exactly one
+      <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (MUST-58: one ACK per segment).
     One z3 query per state and event covers every branch and claim
     (unsat = proved); a failure is then located branch by branch."""
     t0 = time.perf_counter()

@@ -29,6 +29,17 @@ def _challenge_ack(cfg: SymConfig, br: Branch):
     return all_of(eq(s.seq, cfg.v["SND.NXT"]), eq(s.ack, cfg.v["RCV.NXT"]), eq(s.data, 0))
 
 
+def _reset_target(state: State, cfg: SymConfig, br: Branch):
+    """Where an accepted RST leads (3.10.7.4 second): SYN-RECEIVED from a
+    passive OPEN returns to LISTEN, from an active one enters CLOSED
+    ("connection refused"); every synchronized state enters CLOSED."""
+    to = br.config.state
+    if state is S.SYN_RECEIVED:
+        passive = boolean(cfg.v["PASSIVE"])
+        return passive if to is S.LISTEN else (neg(passive) if to is S.CLOSED else False)
+    return to is S.CLOSED
+
+
 @check("reset-safety",
        "3.10.7.4 second/fourth; RFC 5961 3.2, 4.2 (exact RST, challenge ACK)")
 def prove_reset_safety(model: Model) -> CheckResult:
@@ -37,6 +48,8 @@ def prove_reset_safety(model: Model) -> CheckResult:
     the endpoint invariant and every segment:
     - a RST changes the configuration only if SEG.SEQ = RCV.NXT (SEG.SEQ as
       it arrived: no trim or allowance of 3.10.7.4 first makes it exact);
+    - a RST that changes the configuration enters CLOSED, or LISTEN in a
+      SYN-RECEIVED that a passive OPEN began (3.10.7.4 second);
     - a RST with RCV.NXT < SEG.SEQ < RCV.NXT + RCV.WND changes nothing and
       draws exactly one challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>;
     - in the synchronized states a SYN (without RST) changes nothing and
@@ -79,7 +92,10 @@ def prove_reset_safety(model: Model) -> CheckResult:
                     claims = [("a RST changes state only if SEG.SEQ = RCV.NXT", [],
                                implies(neg(unchanged(cfg, br)), eq(rst.seq, cfg.v["RCV.NXT"]))),
                               ("an in-window inexact RST draws exactly one challenge ACK and changes nothing",
-                               inexact, all_of(unchanged(cfg, br), _challenge_ack(cfg, br)))]
+                               inexact, all_of(unchanged(cfg, br), _challenge_ack(cfg, br))),
+                              ("an accepted RST enters CLOSED, or LISTEN in a SYN-RECEIVED that a passive OPEN "
+                               "began (3.10.7.4 second)", [],
+                               implies(neg(unchanged(cfg, br)), _reset_target(state, cfg, br)))]
                     if state in SYNCHRONIZED:
                         claims += [("a blind RST at SEG.SEQ = RCV.NXT always resets (1 of 2^32 values)",
                                     bare + [eq(off, 0)], br.config.state is S.CLOSED),

@@ -51,6 +51,10 @@ def test_standard_model_passes_every_check_in_the_default_runs(standard):
 def test_default_runs_cover_both_abort_settings_and_both_networks():
     runs = default_runs(Options(), faults_given=False)
     assert {(r.loss, r.abort) for r in runs} == {(False, True), (False, False), (True, True), (True, False)}
+    # two incarnations per endpoint over the reliable and over the lossy network (issue 10)
+    assert {(r.loss, r.abort) for r in runs if r.opens >= 2} == {(False, True), (False, False), (True, True),
+                                                                 (True, False)}
+    assert all(r.r2 for r in runs)
     assert all(not r.abort for r in default_runs(Options(abort=False), faults_given=False))
 
 
@@ -87,6 +91,16 @@ def test_complete_catches_a_user_call_without_response():
     assert check_complete(variant(ROWS)).status == PASS
     r = check_complete(variant(without(ROWS, "open-active-exists@FIN-WAIT-2")))
     assert r.status == FAIL and "no rows for (FIN-WAIT-2, OPEN-ACTIVE)" in r.counterexample["text"]
+
+
+@pytest.mark.parametrize("row,key", [("send-listen@LISTEN", "(LISTEN, SEND)"),
+                                     ("send-before-established@SYN-SENT", "(SYN-SENT, SEND)")])
+def test_complete_catches_a_send_before_established_without_response(row, key):
+    """3.10.2 answers SEND in LISTEN ("foreign socket unspecified") and in
+    SYN-SENT/SYN-RECEIVED (queue it, or "insufficient resources"); these
+    rows once were exempt, and deleting one survived every check."""
+    r = check_complete(variant(without(ROWS, row)))
+    assert r.status == FAIL and f"no rows for {key}" in r.counterexample["text"]
 
 
 def test_complete_catches_a_send_length_no_row_handles():
@@ -153,13 +167,21 @@ def test_no_livelock_without_r2_two_incarnations_retransmit_at_each_other_foreve
     with B's first incarnation. Both end up retransmitting FINs whose ACKs
     the other drops as duplicates (3.10.7.4 fifth), so only R2 or the user
     timeout (3.8.3, 3.10.8) ends it: with them the run holds."""
-    two = Options(loss=True, old_syn=False, abort=False, opens=2, data=0)
+    two = Options(loss=True, old_syn=False, abort=False, opens=2, data=0, r2=False)
     r = check_livelock(explore(standard, two))
     assert r.status == FAIL
     why, text = r.counterexample["why"], r.counterexample["text"]
     assert "only R2 (3.8.3, MUST-20) or the user timeout (3.10.8) would end it" in why
     assert "(B: CLOSE)" in text and "(B: OPEN (passive))" in text and "lost" in text
     assert check_livelock(explore(standard, two.with_(abort=True))).status == PASS
+
+
+def test_no_livelock_counts_apart_what_r2_ends_when_r2_is_finite(standard):
+    """3.8.3 MUST-20: with R2 finite (the default) those components end by
+    R2; they are counted, named in the summary, and not a failure."""
+    r = check_livelock(explore(standard, Options(loss=True, old_syn=False, abort=False, opens=2, data=0)))
+    assert r.status == PASS and r.figures["by_r2"] > 0 and r.figures["bad"] == 0
+    assert "only R2 ends" in r.summary and "--r2-infinite" in r.summary
 
 
 # --- established-reachable ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from checker import proofs as P
 from checker.result import FAIL, PASS
 from model.expr import V
 from model.machine import Model, standard
-from model.rows import Emit, changed
+from model.rows import Emit, changed, without
 from model.state import State
 
 S = State
@@ -83,3 +83,21 @@ def test_calls_catches_a_user_timeout_with_nothing_outstanding():
 
     cex, cfg, ev, out = failing(changed(STANDARD.rows, "user-timeout@FIN-WAIT-1", when=eq(SND_UNA, SND_NXT)))
     assert "user timeout" in cex["claim"] and cfg.state is S.FIN_WAIT_1
+
+
+@pytest.mark.parametrize("state", [S.FIN_WAIT_1, S.CLOSE_WAIT, S.LAST_ACK])
+def test_calls_catches_a_state_without_a_user_timeout(state):
+    """3.10.8 "for any state if the user timeout expires": a table with no
+    user-timeout row in a state where something is outstanding is asked
+    too (the row deleted survived every other check)."""
+    cex, cfg, ev, out = failing(without(STANDARD.rows, f"user-timeout@{state}"))
+    assert "can fire whenever something is outstanding" in cex["claim"] and cfg.state is state
+    assert out is None and cfg.snd_una != cfg.snd_nxt
+
+
+def test_calls_catches_a_send_of_nothing_refused_for_resources():
+    """3.10.2: a SEND of no octets has nothing to remember; without
+    `send-empty` the window's refusal row takes it."""
+    cex, cfg, ev, out = failing(without(STANDARD.rows, "send-empty@CLOSE-WAIT"))
+    assert "only beyond the peer's window" in cex["claim"] and ev.length == 0
+    assert out.error == "insufficient resources" and STANDARD.step(cfg, ev).error is None

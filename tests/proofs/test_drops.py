@@ -138,3 +138,15 @@ def test_drops_catches_a_retransmitted_fin_whose_ack_is_dropped():
     rows = changed(STANDARD.rows, "fin-again@CLOSE-WAIT", when=bad_guard)
     r, cex, cfg, ev, out = failing(broken(rows))
     assert "the peer's FIN again has its ACK field processed" in cex["claim"] and ev.segment.fin
+
+
+@pytest.mark.parametrize("state", [S.CLOSE_WAIT, S.TIME_WAIT])
+def test_drops_catches_a_fin_beyond_rcv_nxt_left_unacknowledged(state):
+    """3.10.7.4 eighth (MUST-58): an acceptable FIN that cannot be taken
+    yet is still acknowledged; without `fin-out-of-order` it falls through
+    to `fin-none` and is dropped in silence (a mutant that survived every
+    other check)."""
+    rows = without(STANDARD.rows, f"fin-out-of-order@{state}")
+    r, cex, cfg, ev, out = failing(broken(rows))
+    assert "acceptable FIN" in cex["claim"] and cfg.state is state
+    assert ev.segment.fin and not out.sent and len(STANDARD.step(cfg, ev).sent) == 1

@@ -16,7 +16,7 @@ from checker.proofs.endpoint import concrete_step_claims
 from checker.result import FAIL, PASS
 from checker.load import load_model
 from model.events import Arrive
-from model.machine import standard, segment_env
+from model.machine import Model, segment_env, standard
 from model.seq import MASK, lt, ult
 from model.state import State
 
@@ -214,6 +214,21 @@ def test_reset_safety_negative_rfc793_rst():
     assert ev.segment.rst and ev.segment.seq != cfg.rcv_nxt
     assert a.state is S.CLOSED  # reset by a guessed, inexact sequence number
     assert standard().step(cfg, ev).config.state is cfg.state  # RFC 9293: challenge ACK instead
+
+
+def test_reset_safety_catches_a_passive_syn_received_reset_to_closed(std):
+    """3.10.7.4 second: a RST in a SYN-RECEIVED that a passive OPEN began
+    returns the connection to LISTEN; without `rst-passive` the active
+    row's CLOSED takes it (a mutant that survived every other check)."""
+    from model.rows import without
+
+    m = Model(without(std.rows, "rst-passive@SYN-RECEIVED"), "broken", "tests/proofs/test_proofs.py")
+    _, cex = failing(m, "reset-safety")
+    assert "LISTEN in a SYN-RECEIVED that a passive OPEN began" in cex["claim"]
+    (_, ev, out, a, _), = P.replay(m, cex).steps
+    cfg = P.replay(m, cex).start["A"]
+    assert cfg.state is S.SYN_RECEIVED and cfg.passive and ev.segment.rst and a.state is S.CLOSED
+    assert std.step(cfg, ev).config.state is S.LISTEN
 
 
 def test_reset_safety_counts_syn_received(std_results):
