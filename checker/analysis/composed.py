@@ -65,13 +65,18 @@ def check_deadlock(exp: Exploration) -> CheckResult:
        "3.10 (every attracting component holds a final state); 3.8.3 MUST-20 (R2)")
 def check_livelock(exp: Exploration) -> CheckResult:
     """Every attracting component holds a final state. In a run without
-    ABORT and user timeout, a component in which some side waits, in every
-    state, for the ACK of what it retransmits is ended by R2 (3.8.3, MUST-20:
-    after R2 retransmissions, close the connection), which these runs do not
-    draw: it is counted apart, not as a livelock, unless R2 = infinity
-    (`Options.r2` False; MUST-21 lets an application choose it). The runs
-    with ABORT/user timeout draw that ending (the user timeout deletes the
-    TCB as R2 does) and count every component."""
+    ABORT and user timeout, a component in which, in every state, a side of
+    a half-open connection (3.5.1: the two TCBs are not one connection, one
+    being synchronized with an incarnation the peer no longer has, or with
+    none) waits for the ACK of what it retransmits is ended by R2 (3.8.3, MUST-20: excessive
+    retransmission means "some failure of the remote host", so close the
+    connection), which these runs do not draw: it is counted apart, not as
+    a livelock, unless R2 = infinity (`Options.r2` False; MUST-21 lets an
+    application choose it). Between endpoints synchronized with each
+    other's current incarnations, retransmitting forever is a livelock of
+    the table whatever R2 is. The runs with ABORT/user timeout draw the R2
+    ending (the user timeout deletes the TCB as R2 does) and count every
+    component."""
     t0 = time.perf_counter()
     comps = exp.compact.attracting_components()
     bad, by_r2 = [], []
@@ -80,7 +85,8 @@ def check_livelock(exp: Exploration) -> CheckResult:
             if len(comp) == 1 and exp.compact.out_degree(comp[0]) == 0:
                 continue  # a dead end: reported by no-deadlock
             retransmits = not exp.opts.abort and all(_user_timer_runs(exp, exp.pair(n)) for n in comp)
-            (by_r2 if retransmits and exp.opts.r2 else bad).append((comp, retransmits))
+            ended = retransmits and exp.opts.r2 and all(_half_open_retransmits(exp, exp.pair(n)) for n in comp)
+            (by_r2 if ended else bad).append((comp, retransmits))
     why = ""
     target = None
     if bad:
@@ -96,10 +102,17 @@ def check_livelock(exp: Exploration) -> CheckResult:
                     f"ABORT/user timeout checks that they do")
     summary = f"{len(comps)} attracting components, {len(bad)} without a final state"
     if by_r2:
-        summary += (f" but the {len(by_r2)} that only R2 ends (a side retransmits in each of their states: "
-                    f"3.8.3, MUST-20; livelocks if R2 = infinity, MUST-21: --r2-infinite)")
+        summary += (f" but the {len(by_r2)} that only R2 ends (in each of their states a side of a half-open "
+                    f"connection retransmits: 3.8.3, MUST-20; livelocks if R2 = infinity, MUST-21: --r2-infinite)")
     return _result(check_livelock.check_name, check_livelock.check_ref, exp, t0,
                    not bad, summary, target, why, {"attracting": len(comps), "bad": len(bad), "by_r2": len(by_r2)})
+
+
+def _half_open_retransmits(exp: Exploration, p) -> bool:
+    """The two TCBs are not one connection (the ghost: one is synchronized
+    with an incarnation the peer no longer has, or with none: 3.5.1
+    half-open) and a side has something outstanding."""
+    return not paired(p) and _user_timer_runs(exp, p)
 
 
 def _user_timer_runs(exp: Exploration, p) -> bool:

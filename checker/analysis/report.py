@@ -132,9 +132,9 @@ def run_assumptions(o: Options) -> list[str]:
            "retransmission and loss are untimed: a timeout may fire whenever its timer runs"]
     if not o.abort:
         out.append("R2 = infinity (MUST-21): no side ever gives up retransmitting" if not o.r2 else
-                   "R2 is finite (3.8.3, MUST-20): a cycle in which a side retransmits in every state ends "
-                   "by R2 (no-livelock counts such cycles apart; the runs with the user timeout draw that "
-                   "ending)")
+                   "R2 is finite (3.8.3, MUST-20): a cycle in which a side of a half-open connection "
+                   "retransmits in every state ends by R2 (no-livelock counts such cycles apart; the runs "
+                   "with the user timeout draw that ending)")
     if o.opens > 1:
         out.append("segments of one incarnation arrive in order" + (" or not (--reordering)" if o.reordering else "")
                    + "; an earlier incarnation's may arrive late, behind a later one's")

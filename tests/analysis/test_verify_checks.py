@@ -176,6 +176,20 @@ def test_no_livelock_without_r2_two_incarnations_retransmit_at_each_other_foreve
     assert check_livelock(explore(standard, two.with_(abort=True))).status == PASS
 
 
+def test_no_livelock_r2_does_not_excuse_a_connection_that_ignores_its_acks():
+    """Negative: with R2 finite, a table whose CLOSING ignores the ACK of
+    its FIN leaves a simultaneous close retransmitting FINs forever between
+    two TCBs of one connection: a livelock of the table, not the half-open
+    connection R2 is there for (3.8.3 "failure of the remote host")."""
+    from model.table import SND_WND
+
+    table = chg(ROWS, "ack-fin-acked@CLOSING", goto=None, set={"SND.WND": SND_WND})
+    r = check_livelock(explore(variant(table), RELIABLE))
+    assert RELIABLE.r2 and r.status == FAIL and r.figures["by_r2"] == 0
+    assert "only R2 (3.8.3, MUST-20) or the user timeout (3.10.8) would end it" in r.counterexample["why"]
+    assert "CLOSING" in r.counterexample["why"]
+
+
 def test_no_livelock_counts_apart_what_r2_ends_when_r2_is_finite(standard):
     """3.8.3 MUST-20: with R2 finite (the default) those components end by
     R2; they are counted, named in the summary, and not a failure."""
