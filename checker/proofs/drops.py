@@ -25,7 +25,7 @@ from checker.result import PASS, CheckResult, check
 from model.events import Arrive
 from model.machine import Model
 from model.rows import CONTINUE, SEGMENT
-from model.seq import add, eq, le, lt, sub, ult
+from model.seq import add, eq, le, lt, ne, sub, ult
 from model.state import SYNCHRONIZED, State
 
 
@@ -54,6 +54,24 @@ def _rst_from_ack(br, seg):
     return all_of(eq(br.sent[0].seq, seg.ack), eq(br.sent[0].data, 0))
 
 
+def _rst_ack_of(br, seg):
+    """Exactly <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> is sent (3.10.7.1)."""
+    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"RST", "ACK"}):
+        return False
+    s = br.sent[0]
+    return all_of(eq(s.seq, 0), eq(s.ack, add(seg.seq, seg.len)), eq(s.data, 0))
+
+
+def _syn_ack_of(br, seg):
+    """Exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> of the new TCB, which
+    took IRS = SEG.SEQ (3.10.7.2 third)."""
+    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"SYN", "ACK"}):
+        return False
+    s, after = br.sent[0], br.config.v
+    return all_of(eq(s.seq, after["ISS"]), eq(s.ack, after["RCV.NXT"]), eq(after["RCV.NXT"], add(seg.seq, 1)),
+                  eq(s.data, 0))
+
+
 def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
     """(label, premises about the arriving segment, what must hold)."""
     v = cfg.v
@@ -62,13 +80,19 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
     ok = all_of(same, silent)
     if state is S.CLOSED:
         return [("an incoming RST is discarded (3.10.7.1)", [rst], ok),
-                ("every segment leaves the endpoint CLOSED without a TCB (3.10.7.1)", [], same)]
+                ("every segment leaves the endpoint CLOSED without a TCB (3.10.7.1)", [], same),
+                ("a segment with ACK draws <SEQ=SEG.ACK><CTL=RST> and nothing else (3.10.7.1)",
+                 [neg(rst), ackf], _rst_from_ack(br, seg)),
+                ("a segment without ACK draws <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> and nothing else "
+                 "(3.10.7.1)", [neg(rst), neg(ackf)], _rst_ack_of(br, seg))]
     if state is S.LISTEN:
         return [("an incoming RST is ignored (3.10.7.2 first)", [rst], ok),
                 ("an ACK draws <SEQ=SEG.ACK><CTL=RST> and nothing else (3.10.7.2 second)",
                  [neg(rst), ackf], all_of(same, _rst_from_ack(br, seg))),
                 ("a segment without SYN, ACK or RST is dropped (3.10.7.2 fourth)",
-                 [neg(rst), neg(ackf), neg(syn)], ok)]
+                 [neg(rst), neg(ackf), neg(syn)], ok),
+                ("a SYN draws exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, RCV.NXT = SEG.SEQ + 1 "
+                 "(3.10.7.2 third)", [neg(rst), neg(ackf), syn], _syn_ack_of(br, seg))]
     if state is S.SYN_SENT:
         bad_ack = [ackf, any_of(le(seg.ack, v["ISS"]), lt(v["SND.NXT"], seg.ack))]
         return [("an unacceptable ACK with RST is dropped (3.10.7.3 first)", bad_ack + [rst], ok),
@@ -120,6 +144,10 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
         env = br.seg_env or seg.env()
         return [("an allowance is made only for a segment Table 6 refuses (3.10.7.4 first; Appendix A.2)", [],
                  neg(table6(v, seg.seq, seg.len))),
+                ("an allowance is made only for a segment without SYN (3.10.7.4 first: valid ACKs, URGs and "
+                 "RSTs; a SYN draws a challenge ACK, RFC 5961 4.2)", [], neg(syn)),
+                ("an allowance keeps the state: it only lets the segment's ACK or RST on (3.10.7.4 first)", [],
+                 seq_rows[-1].goto in (None, state)),
                 ("a segment let on by an allowance has its text and FIN discarded (3.10.7.4 first)", [],
                  all_of(eq(env["SEG.DATA"], 0), neg(boolean(env["CTL.FIN"]))))]
     if seq_rows[-1].then != CONTINUE:
@@ -151,7 +179,10 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
                 ("SND.WND <- SEG.WND on an acceptable ACK with SND.UNA =< SEG.ACK =< SND.NXT (3.10.7.4 fifth)",
                  acked + in_range, implies(kept, eq(br.config.v["SND.WND"], seg.wnd))),
                 ("SND.WND changes only on such an ACK (3.10.7.4 fifth)", [neg(all_of(*acked, *in_range))],
-                 implies(kept, eq(br.config.v["SND.WND"], v["SND.WND"])))]
+                 implies(kept, eq(br.config.v["SND.WND"], v["SND.WND"]))),
+                ("SND.UNA <- SEG.ACK on an acceptable ACK with SND.UNA < SEG.ACK =< SND.NXT (3.10.7.4 fifth)",
+                 acked + in_range + [ne(seg.ack, v["SND.UNA"])],
+                 implies(kept, eq(br.config.v["SND.UNA"], seg.ack)))]
         not_new = [neg(lt(v["SND.NXT"], seg.ack))]
         if state is S.CLOSING:
             out.append(("CLOSING: a segment that does not acknowledge our FIN is ignored (3.10.7.4 fifth)",
@@ -177,9 +208,12 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
 def prove_drops(model: Model) -> CheckResult:
     """For every state, every configuration satisfying the endpoint
     invariant and every segment (RFC 9293 3.10.7):
-    - CLOSED discards a RST and never leaves CLOSED; LISTEN ignores a RST,
-      answers an ACK with <SEQ=SEG.ACK><CTL=RST> only, drops a segment
-      with neither SYN, ACK nor RST; SYN-SENT drops an unacceptable ACK with
+    - CLOSED discards a RST, never leaves CLOSED, answers an ACK with
+      <SEQ=SEG.ACK><CTL=RST> only and any other segment with
+      <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> only; LISTEN ignores a RST,
+      answers an ACK with <SEQ=SEG.ACK><CTL=RST> only, a SYN with exactly
+      one <SEQ=ISS><ACK=SEG.SEQ+1><CTL=SYN,ACK>, and drops a segment with
+      neither SYN, ACK nor RST; SYN-SENT drops an unacceptable ACK with
       RST, answers one without RST with <SEQ=SEG.ACK><CTL=RST> only, drops
       a RST without ACK and a segment with neither SYN nor RST;
     - in the states of 3.10.7.4: a segment Table 6 refuses changes nothing
@@ -190,7 +224,10 @@ def prove_drops(model: Model) -> CheckResult:
       ACK is not acknowledged (an ACK of an ACK would be answered forever);
       SND.WND <- SEG.WND exactly on the acceptable ACKs with SND.UNA =<
       SEG.ACK =< SND.NXT (DECISIONS.md: the window update without WL1/WL2),
-      and no user call or timeout changes SND.WND; acceptable text in
+      and no user call or timeout changes SND.WND; SND.UNA <- SEG.ACK on
+      every acceptable ACK with SND.UNA < SEG.ACK =< SND.NXT; an allowance
+      of 3.10.7.4 first is made only for a segment without SYN and keeps
+      the state; acceptable text in
       ESTABLISHED and FIN-WAIT-1/2, and an acceptable FIN at RCV.NXT or
       beyond it in every synchronized state but CLOSING, draw exactly one
       <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (MUST-58: one ACK per segment).

@@ -150,3 +150,52 @@ def test_drops_catches_a_fin_beyond_rcv_nxt_left_unacknowledged(state):
     r, cex, cfg, ev, out = failing(broken(rows))
     assert "acceptable FIN" in cex["claim"] and cfg.state is state
     assert ev.segment.fin and not out.sent and len(STANDARD.step(cfg, ev).sent) == 1
+
+
+# --- claims added for the mutants of `mutate --sample 150 --seed 8` that survived ---
+
+def test_drops_catches_a_zero_window_allowance_that_moves():
+    """3.10.7.4 first: the zero-window allowance only lets a segment's ACK or
+    RST on; a row that enters CLOSED itself deletes the connection."""
+    r, cex, cfg, ev, out = failing(broken(changed(STANDARD.rows, "seq-zero-window@ESTABLISHED", goto=S.CLOSED)))
+    assert "allowance keeps the state" in cex["claim"] and cfg.rcv_wnd == 0
+    assert out.config.state is S.CLOSED and STANDARD.step(cfg, ev).config.state is not S.CLOSED
+
+
+def test_drops_catches_a_zero_window_allowance_for_a_syn():
+    """The allowance is for valid ACKs, URGs and RSTs; a SYN,RST let on by
+    it resets CLOSING where RFC 5961 4.2 answers a SYN with a challenge ACK."""
+    from checker.mutate.operators import mutants
+
+    # the mutant that survived: the guard's "not CTL.SYN" conjunct dropped
+    [m] = [m for m in mutants(STANDARD.rows, ["guard-weaken"]) if m.id == "guard-weaken:seq-zero-window@CLOSING#4"]
+    r, cex, cfg, ev, out = failing(broken(list(m.rows)))
+    assert "only for a segment without SYN" in cex["claim"] and ev.segment.syn
+
+
+def test_drops_catches_a_syn_ack_with_an_extra_ack_from_listen():
+    """3.10.7.2 third: LISTEN answers a SYN with exactly one SYN,ACK."""
+    r, cex, cfg, ev, out = failing(broken(changed(STANDARD.rows, "listen-syn@LISTEN", ack=True)))
+    assert "a SYN draws exactly one" in cex["claim"] and cfg.state is S.LISTEN
+    assert len(out.sent) == 2 and len(STANDARD.step(cfg, ev).sent) == 1
+
+
+def test_drops_catches_a_reset_from_closed_that_carries_data():
+    """3.10.7.1: CLOSED answers an ACK with <SEQ=SEG.ACK><CTL=RST>, no text."""
+    from model.rows import Emit
+    from model.table import SEG_ACK
+
+    r, cex, cfg, ev, out = failing(broken(changed(STANDARD.rows, "closed-ack@CLOSED",
+                                                  emit=Emit("RST", seq=SEG_ACK, data=1))))
+    assert "a segment with ACK draws <SEQ=SEG.ACK><CTL=RST>" in cex["claim"]
+    assert out.sent[0].data == 1
+
+
+@pytest.mark.parametrize("row", ["ack-new@CLOSE-WAIT", "ack-new@LAST-ACK"])
+def test_drops_catches_a_new_ack_that_does_not_advance_snd_una(row):
+    """3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT sets SND.UNA <- SEG.ACK."""
+    from model.table import SEG_WND
+
+    r, cex, cfg, ev, out = failing(broken(changed(STANDARD.rows, row, set={"SND.WND": SEG_WND})))
+    assert "SND.UNA <- SEG.ACK" in cex["claim"]
+    assert out.config.snd_una != ev.segment.ack and STANDARD.step(cfg, ev).config.snd_una == ev.segment.ack
