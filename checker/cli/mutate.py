@@ -53,6 +53,10 @@ def register(sub) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.add_argument("--progress", action="store_true",
                    help="progress on stderr even when it is not a terminal (for long runs in the background)")
+    p.add_argument("--seeds-out", metavar="FILE",
+                   help="write, as oracle seeds (the format of checker/generate/oracle_seeds.json), an input "
+                        "that tells the table from every mutant verify killed and the oracles did not (found "
+                        "by z3, checked against the mutant's engine)")
     p.set_defaults(func=run)
 
 
@@ -127,6 +131,17 @@ def run(args) -> int:
                 json.dump(doc, f, indent=1)
         except OSError as err:
             raise UsageError(f"--out {args.out}: {err.strerror}") from None
+    if args.seeds_out:
+        from checker.mutate.seeds import seeds_for
+
+        seeds = seeds_for(model, {m.id: m for m in chosen}, results, context)
+        try:
+            with open(args.seeds_out, "w") as f:
+                json.dump({"format": "tcpcheck-oracle-seeds", "version": 1, "seeds": seeds}, f, indent=1)
+                f.write("\n")
+        except OSError as err:
+            raise UsageError(f"--seeds-out {args.seeds_out}: {err.strerror}") from None
+        say(f"  {len(seeds)} seeds written to {args.seeds_out}")
     if args.json:
         json.dump(doc, sys.stdout, indent=1)
         sys.stdout.write("\n")

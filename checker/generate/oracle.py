@@ -21,7 +21,11 @@ Where the cases come from (nothing is written by hand):
   the guards, 3.10.7.4 Table 6 among them) not yet among its cases, so
   that a guard that tests one condition wrongly meets a vector that
   tells; a row no explored configuration fires gets cases from
-  configurations beside them, tagged "perturbed".
+  configurations beside them, tagged "perturbed";
+- seeds (`oracle_seeds.json`, tagged "seed"): inputs that told apart a
+  table mutant which `verify` killed and the vectors above did not
+  (`python -m checker mutate --seeds-out`): each a configuration and an
+  input, its outcome computed by the table like every other vector.
 The JSON follows checker/generate/schemas/oracle.schema.json.
 """
 
@@ -46,7 +50,8 @@ SEG_WND = 5  # the peer's advertised window in every input segment (distinct fro
 CALLS = (Open(True), Open(False), Send(0), Send(1), Send(3), Send(9), Receive(), Status(), Close(), Abort(),
          Timeout("retransmission"), Timeout("user"), Timeout("time-wait"))
 TAGS = ("wrap", "window-left-edge", "window-right-edge", "outside-window", "zero-window", "ack-edge",
-        "perturbed")
+        "perturbed", "seed")
+SEEDS_PATH = os.path.join(os.path.dirname(__file__), "oracle_seeds.json")
 EXPLORE = Options(capacity=1, loss=True, duplication=False, reordering=False, old_syn=True,
                   abort=True, data=1)
 
@@ -296,11 +301,36 @@ def build(model: Model, per_row: int = 4) -> dict:
             vectors.append(_vector(f"{r.name}/{i}", r, case))
     for (st, kind), case in sorted(illegal.items(), key=lambda kv: (list(State).index(kv[0][0]), kv[0][1])):
         vectors.append(_vector(f"illegal/{kind}@{st}", None, case))
+    for i, (case, why) in enumerate(seed_cases(model)):
+        fired = case.outcome.fired if case.outcome is not None else ()
+        v = _vector(f"seed/{i}", fired[-1] if fired else None, case)
+        v["why"] = why
+        vectors.append(v)
     return {"format": FORMAT, "version": VERSION, "rfc": "RFC 9293", "model": model.name,
             "source": model.source, "rows": len(model.rows),
             "rows_covered": len(model.rows) - len(uncovered), "uncovered": uncovered,
             "generated_by": "python -m checker oracle --format json",
             "vectors": vectors}
+
+
+def load_seeds(path: str = SEEDS_PATH) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return json.load(f)["seeds"]
+
+
+def seed_cases(model: Model, path: str = SEEDS_PATH) -> list[tuple[Case, str]]:
+    """The seeds' inputs, run through `model` (nothing expected is stored)."""
+    out = []
+    for sd in load_seeds(path):
+        before, ev = config_from_json(sd["before"]), event_from_json(sd["input"])
+        try:
+            res = model.step(before, ev)
+        except IllegalEvent:
+            res = None
+        out.append((Case(before, ev, res, _tags(before, ev, res) + ("seed",)), sd["why"]))
+    return out
 
 
 def _case_env(case: Case) -> dict:

@@ -107,7 +107,21 @@ def _select(parts, i):
     return term
 
 
-def _differs(standard, mutant, state, kind, timeout_ms):
+def _wire_bounds(cfg, ev) -> list:
+    """Windows and lengths a real endpoint can have: 16-bit windows (3.1),
+    at most 2^16 - 1 octets in a segment (what impl/ and a wire carry)."""
+    limit = bv(0xFFFF)
+    out = [z3.ULE(bv(cfg.v[k]), limit) for k in ("RCV.WND", "SND.WND") if k in cfg.v]
+    seg = getattr(ev, "segment", None)
+    if seg is not None:
+        out += [z3.ULE(bv(seg.wnd), limit), z3.ULE(bv(seg.data), limit)]
+    length = getattr(ev, "length", None)
+    if length is not None and not isinstance(length, int):
+        out.append(z3.ULE(bv(length), limit))
+    return out
+
+
+def _differs(standard, mutant, state, kind, timeout_ms, wire: bool = False):
     cfg, facts = symbolic_endpoint(state)
     ev, efacts = symbolic_event(kind, cfg)
     facts = facts + efacts
@@ -120,6 +134,8 @@ def _differs(standard, mutant, state, kind, timeout_ms):
     s = z3.Solver()
     s.set("timeout", timeout_ms)
     s.add(*[boolean(f) for f in facts if not (isinstance(f, bool) and f)])
+    if wire:
+        s.add(*_wire_bounds(cfg, ev))
     n = len(ps[0][1]) if ps else len(pm[0][1])
     s.add(z3.Or(*[_select(ps, i) != _select(pm, i) for i in range(n)]))
     r = s.check()
@@ -145,6 +161,18 @@ def _difference(standard, mutant, cfg, ev) -> dict:
     return {"config": cfg_hex(cfg) + f" SND.WND={cfg.snd_wnd:#010x}",
             "event": "rcv " + hexbrief(ev.segment) if hasattr(ev, "segment") else str(ev),
             "fields": keys, "table": {k: a.get(k) for k in keys}, "mutant": {k: b.get(k) for k in keys}}
+
+
+def difference_witness(standard: Model, mutant: Model, timeout_ms: int = 30_000, wire: bool = False):
+    """A (configuration, event) on which the two tables' observable outcomes
+    differ (configuration within the endpoint invariant; with `wire`, also
+    within 16-bit windows and segment lengths, for a vector impl/ and real
+    stacks can replay), or None."""
+    for st, kind in affected(standard, mutant):
+        verdict, info = _differs(standard, mutant, st, kind, timeout_ms, wire)
+        if verdict == "differs":
+            return info
+    return None
 
 
 def equivalent(standard: Model, mutant: Model, timeout_ms: int = 30_000) -> dict:

@@ -167,6 +167,12 @@ def judge_mutant(m, base: Baseline, settings: Settings, context, send=lambda msg
             break
     if out["kills"]:
         out["verdict"], out["killed_by"] = KILLED, out["kills"][0]
+        if context is not None and not out.get("oracle", {}).get("killed", True):
+            # can any input show it? (the oracles see outcomes only)
+            from checker.mutate.equivalence import difference_witness
+
+            send(("check", "observable"))
+            out["oracle"]["observable"] = difference_witness(context.standard, model) is not None
     elif out["inconclusive"] or out["errors"]:
         out["verdict"] = NOT_CHECKED
     else:

@@ -47,6 +47,13 @@ def _one_ack(br):
     return all_of(eq(s.seq, after["SND.NXT"]), eq(s.ack, after["RCV.NXT"]), eq(s.data, 0))
 
 
+def _sends_ack(br):
+    """Among what is sent, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (values after the step)."""
+    after = br.config.v
+    return any_of(*[all_of(eq(s.seq, after["SND.NXT"]), eq(s.ack, after["RCV.NXT"]), eq(s.data, 0))
+                    for s in br.sent if s.flags == frozenset({"ACK"})])
+
+
 def _rst_from_ack(br, seg):
     """Exactly <SEQ=SEG.ACK><CTL=RST> is sent (3.10.7.1-3.10.7.3)."""
     if len(br.sent) != 1 or br.sent[0].flags != frozenset({"RST"}):
@@ -148,6 +155,15 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
                  "RSTs; a SYN draws a challenge ACK, RFC 5961 4.2)", [], neg(syn)),
                 ("an allowance keeps the state: it only lets the segment's ACK or RST on (3.10.7.4 first)", [],
                  seq_rows[-1].goto in (None, state)),
+                ("an allowance is made only under a zero window for a segment at RCV.NXT, or for the peer's FIN "
+                 "again ending at RCV.NXT (3.10.7.4 first; Appendix A.2)", [],
+                 any_of(all_of(eq(v["RCV.WND"], 0), eq(seg.seq, v["RCV.NXT"])),
+                        all_of(state in FIN_RECEIVED, boolean(seg.fin),
+                               eq(add(seg.seq, seg.len), v["RCV.NXT"])))),
+                ("a segment let on by an allowance whose text or FIN is discarded draws <SEQ=SND.NXT><ACK=RCV.NXT>"
+                 "<CTL=ACK> (3.10.7.4 first: the unacceptable part is acknowledged)",
+                 [neg(boolean(seg.rst)), any_of(ult(0, seg.data), boolean(seg.fin))],
+                 implies(br.config.state not in (S.CLOSED, S.LISTEN), _sends_ack(br))),
                 ("a segment let on by an allowance has its text and FIN discarded (3.10.7.4 first)", [],
                  all_of(eq(env["SEG.DATA"], 0), neg(boolean(env["CTL.FIN"]))))]
     if seq_rows[-1].then != CONTINUE:
@@ -160,6 +176,9 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
     plain = [neg(rst), neg(syn)]
     out = [("an acceptable segment with the ACK bit off is dropped (3.10.7.4 fifth)", plain + [neg(ackf)], ok)]
     if state is S.SYN_RECEIVED:
+        out.append(("an acceptable ACK sets SND.WND <- SEG.WND (3.10.7.4 fifth SYN-RECEIVED)",
+                    plain + [ackf, lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])],
+                    implies(br.config.state not in (S.CLOSED, S.LISTEN), eq(br.config.v["SND.WND"], seg.wnd))))
         out.append(("SYN-RECEIVED: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and changes nothing "
                     "(3.10.7.4 fifth)", plain + [ackf, neg(all_of(lt(v["SND.UNA"], seg.ack),
                                                                   le(seg.ack, v["SND.NXT"])))],
@@ -198,6 +217,10 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
                         "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (3.10.7.4 eighth; MUST-58)",
                         acked + not_new + [fin] + ends, _one_ack(br)))
         if state in (S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2):
+            out.append(("a segment at RCV.NXT whose text and FIN fit the window is taken whole: RCV.NXT <- "
+                        "SEG.SEQ + SEG.LEN (3.10.7.4 seventh and eighth)",
+                        acked + not_new + [fin, eq(seg.seq, v["RCV.NXT"]), ule(seg.len, v["RCV.WND"])],
+                        implies(kept, eq(br.config.v["RCV.NXT"], add(seg.seq, seg.len)))))
             out.append(("acceptable text draws exactly one <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (3.10.7.4 "
                         "seventh; MUST-58)", acked + not_new + [ult(0, seg.data)], _one_ack(br)))
     return out

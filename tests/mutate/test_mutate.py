@@ -148,3 +148,38 @@ def test_ci_sample_every_mutant_killed_or_equivalent():
     assert p.returncode == 0, p.stderr
     killed = [m for m in doc["mutants"] if m["verdict"] == "killed"]
     assert killed and all(m["killed_by"]["check"] for m in killed)
+
+
+# --- oracle seeds (checker/generate/oracle_seeds.json) -------------------------------------
+
+def test_every_oracle_seed_tells_its_mutant_from_the_table():
+    """Each seed was found by z3 for a mutant verify killed and the vectors
+    did not (`mutate --seeds-out`); the oracle now carries it as a vector,
+    and that vector kills the mutant, replayed through its engine."""
+    import re
+
+    from checker.generate.oracle import build, config_from_json, event_from_json, load_seeds
+    from checker.mutate.oracles import vector_mismatch
+
+    seeds = load_seeds()
+    assert seeds, "checker/generate/oracle_seeds.json holds no seeds"
+    vectors = {v["id"]: v for v in build(STANDARD)["vectors"] if v["id"].startswith("seed/")}
+    assert len(vectors) == len(seeds)
+    by_id = {m.id: m for m in mutants(STANDARD.rows)}
+    for i, sd in enumerate(seeds):
+        mid = re.match(r"mutant (\S+) ", sd["why"]).group(1)
+        v = vectors[f"seed/{i}"]
+        assert "seed" in v["tags"] and v["why"] == sd["why"]
+        mutant = Model(list(by_id[mid].rows), mid, "test")
+        before, ev = config_from_json(v["before"]), event_from_json(v["input"])
+        assert vector_mismatch(mutant, before, ev, v["expect"]) is not None, mid
+        assert vector_mismatch(STANDARD, before, ev, v["expect"]) is None
+
+
+def test_seeds_out_writes_only_what_the_oracles_missed(tmp_path):
+    """Negative: a mutant the vectors already kill gives no seed."""
+    out = tmp_path / "seeds.json"
+    p = subprocess.run([sys.executable, "-m", "checker", "mutate", "--id", "goto:ack-dup@TIME-WAIT#9",
+                        "--seeds-out", str(out), "-q"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert json.loads(out.read_text())["seeds"] == []

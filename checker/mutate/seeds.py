@@ -1,0 +1,37 @@
+"""Oracle seeds (issue: the oracles must kill what verify kills): for a
+table mutant that `verify` killed and the generated vectors did not, z3
+finds a configuration within the endpoint invariant and an input on which
+the mutant's observable outcome differs from the table's
+(`checker.mutate.equivalence.difference_witness`); kept only if the
+mutant's engine really answers it differently (the vector comparison of
+`checker.mutate.oracles`). `checker.generate.oracle` turns each seed into
+a vector whose expected outcome the table computes (RFC 9293 3.10)."""
+
+from __future__ import annotations
+
+from checker.generate.oracle import Case, _vector, config_json, event_json
+from checker.mutate.equivalence import difference_witness
+from checker.mutate.oracles import vector_mismatch
+from model.machine import IllegalEvent, Model
+
+
+def seeds_for(standard: Model, by_id: dict, results: list[dict], context) -> list[dict]:
+    out = []
+    for res in results:
+        if res["verdict"] != "killed" or (res.get("oracle") or {}).get("killed", True):
+            continue
+        mutant = Model(list(by_id[res["id"]].rows), res["id"], "mutant " + res["id"])
+        found = difference_witness(standard, mutant, wire=True)
+        if found is None:
+            continue
+        cfg, ev = found
+        try:
+            expect = _vector("seed", None, Case(cfg, ev, standard.step(cfg, ev), ()))["expect"]
+        except IllegalEvent:
+            expect = {"illegal": True}
+        if vector_mismatch(mutant, cfg, ev, expect) is None:
+            continue  # z3's difference is not one the vectors compare
+        kb = res["killed_by"]
+        out.append({"before": config_json(cfg), "input": event_json(ev),
+                    "why": f"mutant {res['id']} ({res['change']}), killed by {kb['check']}: {kb['why']}"})
+    return out
