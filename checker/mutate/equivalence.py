@@ -109,9 +109,12 @@ def _select(parts, i):
 
 def _wire_bounds(cfg, ev) -> list:
     """Windows and lengths a real endpoint can have: 16-bit windows (3.1),
-    at most 2^16 - 1 octets in a segment (what impl/ and a wire carry)."""
+    at most 2^16 - 1 octets in a segment or outstanding (what impl/ and a
+    wire carry)."""
     limit = bv(0xFFFF)
     out = [z3.ULE(bv(cfg.v[k]), limit) for k in ("RCV.WND", "SND.WND") if k in cfg.v]
+    if "SND.NXT" in cfg.v:  # what a retransmission resends fits in a segment
+        out.append(z3.ULE(bv(cfg.v["SND.NXT"]) - bv(cfg.v["SND.UNA"]), limit))
     seg = getattr(ev, "segment", None)
     if seg is not None:
         out += [z3.ULE(bv(seg.wnd), limit), z3.ULE(bv(seg.data), limit)]

@@ -110,10 +110,15 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
                  [neg(rst), neg(syn), neg(all_of(*bad_ack))], ok)]
     # 3.10.7.4. Whether the sequence-number step accepted the segment is read
     # from the rows that fired (proof acceptability shows that step is Table 6).
+    out = []
+    if state is S.SYN_RECEIVED and any("SYN" in x.flags for x in br.sent):
+        # DECISIONS.md: only the peer's SYN again (SEG.SEQ = IRS) is answered by our SYN,ACK
+        out.append(("SYN-RECEIVED sends its SYN,ACK again only for the peer's SYN again, at SEG.SEQ = IRS "
+                    "(3.10.7.4 first; 3.10.7.3 fifth)", [], all_of(syn, eq(seg.seq, v["IRS"]))))
     seq_rows = [r for r in br.fired if r.on == SEGMENT + "/seq"]
     if not seq_rows:
-        return []
-    return _allowance_claims(state, cfg, seg, br) + _step_claims(state, cfg, seg, br, seq_rows)
+        return out
+    return out + _allowance_claims(state, cfg, seg, br) + _step_claims(state, cfg, seg, br, seq_rows)
 
 
 FIN_RECEIVED = (S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
