@@ -9,11 +9,10 @@ import time
 from checker.proofs.claims import S, all_of, any_of, neg
 from checker.proofs.endpoint import (
     claim_failure,
+    endpoint_states,
     event_kinds,
-    symbolic_endpoint,
     symbolic_event,
     unchanged,
-    vacuous,
 )
 from checker.proofs.replay import witness
 from checker.proofs.symbolic import Executor, boolean
@@ -101,11 +100,10 @@ def prove_calls(model: Model) -> CheckResult:
     t0 = time.perf_counter()
     name, ref = prove_calls.check_name, prove_calls.check_ref
     n = 0
-    for state in State:
-        cfg, facts = symbolic_endpoint(state)
-        bad = vacuous(name, ref, t0, state, facts)
-        if bad:
-            return bad
+    walk = endpoint_states(name, ref, t0)
+    if isinstance(walk, CheckResult):
+        return walk
+    for state, cfg, facts in walk:
         # the user timer runs wherever something can be outstanding (3.10.8
         # "for any state"): a table without a user-timeout row there is asked too
         kinds = event_kinds(model, state)

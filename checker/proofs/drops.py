@@ -11,12 +11,11 @@ import z3
 from checker.proofs.claims import MAX_DATA, S, all_of, allowance, any_of, implies, neg, ule
 from checker.proofs.endpoint import (
     claim_failure,
+    endpoint_states,
     event_kinds,
-    symbolic_endpoint,
     symbolic_event,
     symbolic_segment,
     unchanged,
-    vacuous,
 )
 from checker.proofs.replay import first_witness
 from checker.proofs.reset_safety import _challenge_ack
@@ -264,11 +263,10 @@ def prove_drops(model: Model) -> CheckResult:
     t0 = time.perf_counter()
     name, ref = prove_drops.check_name, prove_drops.check_ref
     n = 0
-    for state in State:
-        cfg, facts = symbolic_endpoint(state)
-        bad = vacuous(name, ref, t0, state, facts)
-        if bad:
-            return bad
+    walk = endpoint_states(name, ref, t0)
+    if isinstance(walk, CheckResult):
+        return walk
+    for state, cfg, facts in walk:
         seg = symbolic_segment(cfg)
         segf = segment_facts(seg, MAX_DATA)
         jobs = [(Arrive(seg), segf, True)]

@@ -53,6 +53,19 @@ def vacuous(name, ref, t0, state, facts) -> CheckResult | None:
                        f"in {state} satisfies the invariant", "row": None, "values": {}, "text": ""})
 
 
+def endpoint_states(name, ref, t0, states=tuple(State)):
+    """(state, symbolic configuration, facts) for each state a proof walks,
+    or the FAIL of the first whose invariant is contradictory (`vacuous`)."""
+    out = []
+    for state in states:
+        cfg, facts = symbolic_endpoint(state)
+        bad = vacuous(name, ref, t0, state, facts)
+        if bad:
+            return bad
+        out.append((state, cfg, facts))
+    return out
+
+
 def claim_failure(model: Model, name: str, ref: str, t0: float, state: State, label: str, br: Branch,
                   cfg: SymConfig, ev, m) -> CheckResult:
     """The FAIL of a one-step claim broken in z3 model `m` on branch `br`,

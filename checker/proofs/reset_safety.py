@@ -9,7 +9,7 @@ import time
 import z3
 
 from checker.proofs.claims import MAX_DATA, S, all_of, implies, neg
-from checker.proofs.endpoint import symbolic_endpoint, symbolic_segment, unchanged, vacuous
+from checker.proofs.endpoint import endpoint_states, symbolic_segment, unchanged
 from checker.proofs.replay import step_cex, witness
 from checker.proofs.symbolic import Branch, Executor, SymConfig, SymSegment, boolean, segment_facts
 from checker.result import FAIL, PASS, CheckResult, check
@@ -64,11 +64,10 @@ def prove_reset_safety(model: Model) -> CheckResult:
     n = 0
     syn_rcvd_values = None
     order = [S.ESTABLISHED] + sorted(OTHER_STATES - {S.ESTABLISHED}, key=lambda s: list(State).index(s))
-    for state in order:
-        cfg, facts = symbolic_endpoint(state)
-        bad = vacuous(name, ref, t0, state, facts)
-        if bad:
-            return bad
+    walk = endpoint_states(name, ref, t0, order)
+    if isinstance(walk, CheckResult):
+        return walk
+    for state, cfg, facts in walk:
         base = symbolic_segment(cfg)
         rst = SymSegment(base.seq, base.ack, base.syn, base.ackf, base.fin, True, base.data, base.wnd)
         syn = SymSegment(base.seq, base.ack, True, base.ackf, base.fin, False, base.data, base.wnd)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from checker.proofs.claims import all_of, implies, neg, ule
-from checker.proofs.endpoint import symbolic_endpoint, unchanged, vacuous
+from checker.proofs.endpoint import endpoint_states, unchanged
 from checker.proofs.replay import step_cex, witness
 from checker.proofs.symbolic import RESET_STATES, Executor, boolean
 from checker.result import FAIL, PASS, CheckResult, check
@@ -31,13 +31,10 @@ def prove_retransmission(model: Model) -> CheckResult:
     name, ref = prove_retransmission.check_name, prove_retransmission.check_ref
     ev = Timeout("retransmission")
     n = 0
-    for state in State:
-        if state in RESET_STATES:
-            continue
-        cfg, facts = symbolic_endpoint(state)
-        bad = vacuous(name, ref, t0, state, facts)
-        if bad:
-            return bad
+    walk = endpoint_states(name, ref, t0, [s for s in State if s not in RESET_STATES])
+    if isinstance(walk, CheckResult):
+        return walk
+    for state, cfg, facts in walk:
         una, nxt = cfg.v["SND.UNA"], cfg.v["SND.NXT"]
         for br in Executor(model, facts).step(cfg, ev):
             n += 1
