@@ -22,7 +22,7 @@ from checker.proofs.reset_safety import _challenge_ack
 from checker.proofs.symbolic import Executor, SymConfig, boolean, segment_facts
 from checker.result import PASS, CheckResult, check
 from model.events import Arrive
-from model.machine import Model
+from model.machine import PIPELINE_STATES, Model
 from model.rows import CONTINUE, SEGMENT
 from model.seq import add, eq, le, lt, ne, sub, ult
 from model.state import SYNCHRONIZED, State
@@ -105,6 +105,8 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
                 ("an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> (3.10.7.3 first)",
                  bad_ack + [neg(rst)], all_of(same, _rst_from_ack(br, seg))),
                 ("a RST without ACK is dropped (3.10.7.3 second)", [rst, neg(ackf)], ok),
+                ("a RST whose ACK acknowledges our SYN enters CLOSED (3.10.7.3 second: connection reset)",
+                 [rst, ackf, neg(all_of(*bad_ack[1:]))], br.config.state is S.CLOSED),
                 ("a segment with neither SYN nor RST is dropped (3.10.7.3 fifth)",
                  [neg(rst), neg(syn), neg(all_of(*bad_ack))], ok)]
     # 3.10.7.4. Whether the sequence-number step accepted the segment is read
@@ -114,10 +116,19 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
         # DECISIONS.md: only the peer's SYN again (SEG.SEQ = IRS) is answered by our SYN,ACK
         out.append(("SYN-RECEIVED sends its SYN,ACK again only for the peer's SYN again, at SEG.SEQ = IRS "
                     "(3.10.7.4 first; 3.10.7.3 fifth)", [], all_of(syn, eq(seg.seq, v["IRS"]))))
+    # (after the claims above, so that a failure names the most specific one)
+    last = []
+    if state in PIPELINE_STATES:
+        last.append(("a segment draws at most one <CTL=ACK> (MUST-58: the ACKs one segment asks for are one)", [],
+                     sum(1 for x in br.sent if x.flags == frozenset({"ACK"})) <= 1))
+    for r in br.fired:
+        if r.on == SEGMENT + "/fin" and r.state in FIN_RECEIVED:
+            last.append((f"{r.state}: a FIN changes no state once the peer's FIN is in (3.10.7.4 eighth: remain "
+                         f"in the state)", [], r.goto in (None, r.state)))
     seq_rows = [r for r in br.fired if r.on == SEGMENT + "/seq"]
     if not seq_rows:
-        return out
-    return out + _allowance_claims(state, cfg, seg, br) + _step_claims(state, cfg, seg, br, seq_rows)
+        return out + last
+    return out + _allowance_claims(state, cfg, seg, br) + _step_claims(state, cfg, seg, br, seq_rows) + last
 
 
 FIN_RECEIVED = (S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
@@ -139,6 +150,9 @@ def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, 
                  "allowance)", zero + [neg(rst), ackf, in_range], window_taken),
                 ("a zero window still takes an exact RST (3.10.7.4 first; RFC 5961 3.2)", zero + [rst],
                  br.config.state in (S.CLOSED, S.LISTEN))]
+    if state is S.SYN_RECEIVED:
+        out.append(("a zero window still takes an exact RST (3.10.7.4 first; RFC 5961 3.2)", zero + [rst],
+                    br.config.state in (S.CLOSED, S.LISTEN)))
     if state in FIN_RECEIVED:
         again = [fin, neg(rst), neg(syn), eq(add(seg.seq, seg.len), v["RCV.NXT"]), ult(0, v["RCV.WND"])]
         out.append(("the peer's FIN again has its ACK field processed: SND.WND <- SEG.WND (Appendix A.2)",

@@ -106,9 +106,10 @@ def test_drops_catches_a_bad_ack_in_syn_received_that_moves():
 def test_drops_catches_an_ack_of_ignored_text():
     rows = changed(STANDARD.rows, "ack-old@LAST-ACK", ack=True)
     r, cex, cfg, ev, out = failing(broken(rows))
-    # caught either as text acknowledged or as a duplicate ACK acknowledged (z3 picks the segment)
-    assert ("text after the peer's FIN is ignored" in cex["claim"]
-            or "bare duplicate ACK (SEG.ACK < SND.UNA) is ignored" in cex["claim"]) and out.sent
+    # caught as text acknowledged, a duplicate ACK acknowledged or two ACKs for one segment (z3
+    # picks the segment)
+    assert any(c in cex["claim"] for c in ("text after the peer's FIN is ignored", "at most one <CTL=ACK>",
+                                           "bare duplicate ACK (SEG.ACK < SND.UNA) is ignored")) and out.sent
 
 
 def test_drops_catches_text_left_unacknowledged():
@@ -137,7 +138,9 @@ def test_drops_catches_a_retransmitted_fin_whose_ack_is_dropped():
     bad_guard = (FIN & ~RST & ~SYN & ~ZERO_LEN & eq(add(SEG_SEQ, SEG_LEN), RCV_NXT) & ~(ACK & ult(SND_NXT, V("SEG.ACK"))))
     rows = changed(STANDARD.rows, "fin-again@CLOSE-WAIT", when=bad_guard)
     r, cex, cfg, ev, out = failing(broken(rows))
-    assert "the peer's FIN again has its ACK field processed" in cex["claim"] and ev.segment.fin
+    # (or, on another segment z3 picks, as the two ACKs the unacceptable FIN then draws, MUST-58)
+    assert any(c in cex["claim"] for c in ("the peer's FIN again has its ACK field processed",
+                                           "at most one <CTL=ACK>")) and ev.segment.fin
 
 
 @pytest.mark.parametrize("state", [S.CLOSE_WAIT, S.TIME_WAIT])
@@ -223,6 +226,14 @@ def _mutant(mid):
     ("then:text-in-order@FIN-WAIT-1#1", "is taken whole"),
     # (--sample 100 --seed 10) a segment without SYN at SEG.SEQ = IRS is no retransmitted SYN
     ("guard-weaken:syn-again@SYN-RECEIVED#5", "only for the peer's SYN again"),
+    # (--sample 120 --seed 13) LAST-ACK stays LAST-ACK on a FIN (3.10.7.4 eighth)
+    ("goto:fin-out-of-order@LAST-ACK#9", "a FIN changes no state once the peer's FIN is in"),
+    # the peer's FIN again draws one ACK, not two (MUST-58)
+    ("ack-request:fin-again@TIME-WAIT#1", "at most one <CTL=ACK>"),
+    # the zero-window allowance must leave an exact RST exact in SYN-RECEIVED too
+    ("off-by-one:seq-zero-window@SYN-RECEIVED#1", "a zero window still takes an exact RST"),
+    # SYN-SENT: a RST that acknowledges our SYN resets, whatever else it carries (3.10.7.3 second)
+    ("guard-strengthen:syn-sent-rst@SYN-SENT#6", "a RST whose ACK acknowledges our SYN enters CLOSED"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))
