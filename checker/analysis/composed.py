@@ -85,7 +85,8 @@ def check_livelock(exp: Exploration) -> CheckResult:
             if len(comp) == 1 and exp.compact.out_degree(comp[0]) == 0:
                 continue  # a dead end: reported by no-deadlock
             retransmits = not exp.opts.abort and all(_user_timer_runs(exp, exp.pair(n)) for n in comp)
-            ended = retransmits and exp.opts.r2 and all(_half_open_retransmits(exp, exp.pair(n)) for n in comp)
+            # R2 is for a half-open connection (3.5.1): the two TCBs are not one connection
+            ended = retransmits and exp.opts.r2 and not any(paired(exp.pair(n)) for n in comp)
             (by_r2 if ended else bad).append((comp, retransmits))
     why = ""
     target = None
@@ -106,13 +107,6 @@ def check_livelock(exp: Exploration) -> CheckResult:
                     f"connection retransmits: 3.8.3, MUST-20; livelocks if R2 = infinity, MUST-21: --r2-infinite)")
     return _result(check_livelock.check_name, check_livelock.check_ref, exp, t0,
                    not bad, summary, target, why, {"attracting": len(comps), "bad": len(bad), "by_r2": len(by_r2)})
-
-
-def _half_open_retransmits(exp: Exploration, p) -> bool:
-    """The two TCBs are not one connection (the ghost: one is synchronized
-    with an incarnation the peer no longer has, or with none: 3.5.1
-    half-open) and a side has something outstanding."""
-    return not paired(p) and _user_timer_runs(exp, p)
 
 
 def _user_timer_runs(exp: Exploration, p) -> bool:

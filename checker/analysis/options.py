@@ -32,9 +32,10 @@ class Options:
     r2: R2 is finite (3.8.3, MUST-20: after R2 retransmissions of one
       segment, close the connection). It is what the user timeout of the
       runs with ABORT explores; in a run without them, no-livelock counts an
-      attracting component in which a side retransmits in every state as
-      ended by R2, apart. False is R2 = infinity (MUST-21 lets an
-      application choose it): such a component is then a livelock.
+      attracting component in which, in every state, a side retransmits and
+      the two TCBs are not one connection (3.5.1 half-open) as ended by R2,
+      apart. False is R2 = infinity (MUST-21 lets an application choose
+      it): such a component is then a livelock.
     """
 
     capacity: int = 1

@@ -134,7 +134,7 @@ def run(args) -> int:
     if args.seeds_out:
         from checker.mutate.seeds import seeds_for
 
-        seeds = seeds_for(model, {m.id: m for m in chosen}, results, context)
+        seeds = seeds_for(model, {m.id: m for m in chosen}, results)
         try:
             with open(args.seeds_out, "w") as f:
                 json.dump({"format": "tcpcheck-oracle-seeds", "version": 1, "seeds": seeds}, f, indent=1)

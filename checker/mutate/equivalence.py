@@ -166,16 +166,19 @@ def _difference(standard, mutant, cfg, ev) -> dict:
             "fields": keys, "table": {k: a.get(k) for k in keys}, "mutant": {k: b.get(k) for k in keys}}
 
 
-def difference_witness(standard: Model, mutant: Model, timeout_ms: int = 30_000, wire: bool = False):
-    """A (configuration, event) on which the two tables' observable outcomes
-    differ (configuration within the endpoint invariant; with `wire`, also
-    within 16-bit windows and segment lengths, for a vector impl/ and real
-    stacks can replay), or None."""
+def first_difference(standard: Model, mutant: Model, timeout_ms: int = 30_000, wire: bool = False) -> tuple:
+    """(verdict, state, event kind, info) for the first (state, event kind)
+    the mutation touches on which z3 does not prove the observable outcomes
+    equal: "differs" (info: a configuration within the endpoint invariant
+    and an event; with `wire`, also within 16-bit windows and segment
+    lengths, for a vector impl/ and real stacks can replay) or "unknown"
+    (info: z3's reason); ("same", None, None, None) when every one is
+    proved equal."""
     for st, kind in affected(standard, mutant):
         verdict, info = _differs(standard, mutant, st, kind, timeout_ms, wire)
-        if verdict == "differs":
-            return info
-    return None
+        if verdict != "same":
+            return verdict, st, kind, info
+    return "same", None, None, None
 
 
 def equivalent(standard: Model, mutant: Model, timeout_ms: int = 30_000) -> dict:
@@ -185,13 +188,10 @@ def equivalent(standard: Model, mutant: Model, timeout_ms: int = 30_000) -> dict
     pairs = affected(standard, mutant)
     res = {"method": "z3: same step relation on every configuration satisfying the endpoint invariant",
            "checked": [f"{st} {k}" for st, k in pairs], "equivalent": True, "differs": None}
-    for st, kind in pairs:
-        verdict, info = _differs(standard, mutant, st, kind, timeout_ms)
-        if verdict == "unknown":
-            res.update(equivalent=False, undecided=f"{st} {kind}: z3 gave up ({info})")
-            break
-        if verdict == "differs":
-            res.update(equivalent=False, differs=_difference(standard, mutant, *info))
-            break
+    verdict, st, kind, info = first_difference(standard, mutant, timeout_ms)
+    if verdict == "unknown":
+        res.update(equivalent=False, undecided=f"{st} {kind}: z3 gave up ({info})")
+    elif verdict == "differs":
+        res.update(equivalent=False, differs=_difference(standard, mutant, *info))
     res["seconds"] = round(time.perf_counter() - t0, 3)
     return res

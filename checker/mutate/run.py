@@ -168,11 +168,12 @@ def judge_mutant(m, base: Baseline, settings: Settings, context, send=lambda msg
     if out["kills"]:
         out["verdict"], out["killed_by"] = KILLED, out["kills"][0]
         if context is not None and not out.get("oracle", {}).get("killed", True):
-            # can any input show it? (the oracles see outcomes only)
-            from checker.mutate.equivalence import difference_witness
+            # can any input show it? (the oracles see outcomes only; only a
+            # proof of "no input can", never z3 giving up, makes it unobservable)
+            from checker.mutate.equivalence import first_difference
 
             send(("check", "observable"))
-            out["oracle"]["observable"] = difference_witness(context.standard, model) is not None
+            out["oracle"]["observable"] = first_difference(context.standard, model)[0] != "same"
     elif out["inconclusive"] or out["errors"]:
         out["verdict"] = NOT_CHECKED
     else:

@@ -2,7 +2,7 @@
 table mutant that `verify` killed and the generated vectors did not, z3
 finds a configuration within the endpoint invariant and an input on which
 the mutant's observable outcome differs from the table's
-(`checker.mutate.equivalence.difference_witness`); kept only if the
+(`checker.mutate.equivalence.first_difference`); kept only if the
 mutant's engine really answers it differently (the vector comparison of
 `checker.mutate.oracles`). `checker.generate.oracle` turns each seed into
 a vector whose expected outcome the table computes (RFC 9293 3.10)."""
@@ -10,19 +10,19 @@ a vector whose expected outcome the table computes (RFC 9293 3.10)."""
 from __future__ import annotations
 
 from checker.generate.oracle import Case, _vector, config_json, event_json
-from checker.mutate.equivalence import difference_witness
+from checker.mutate.equivalence import first_difference
 from checker.mutate.oracles import vector_mismatch
 from model.machine import IllegalEvent, Model
 
 
-def seeds_for(standard: Model, by_id: dict, results: list[dict], context) -> list[dict]:
+def seeds_for(standard: Model, by_id: dict, results: list[dict]) -> list[dict]:
     out = []
     for res in results:
         if res["verdict"] != "killed" or (res.get("oracle") or {}).get("killed", True):
             continue
         mutant = Model(list(by_id[res["id"]].rows), res["id"], "mutant " + res["id"])
-        found = difference_witness(standard, mutant, wire=True)
-        if found is None:
+        verdict, _, _, found = first_difference(standard, mutant, wire=True)
+        if verdict != "differs":
             continue
         cfg, ev = found
         try:

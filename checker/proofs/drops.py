@@ -146,11 +146,9 @@ def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, 
     zero = [eq(v["RCV.WND"], 0), eq(seg.seq, v["RCV.NXT"]), neg(syn), ult(0, seg.len)]
     out = []
     if state in SYNCHRONIZED:  # (SYN-RECEIVED's ACK test differs: SND.UNA < SEG.ACK)
-        out += [("a zero window still takes a valid ACK: SND.WND <- SEG.WND (3.10.7.4 first: special "
-                 "allowance)", zero + [neg(rst), ackf, in_range], window_taken),
-                ("a zero window still takes an exact RST (3.10.7.4 first; RFC 5961 3.2)", zero + [rst],
-                 br.config.state in (S.CLOSED, S.LISTEN))]
-    if state is S.SYN_RECEIVED:
+        out.append(("a zero window still takes a valid ACK: SND.WND <- SEG.WND (3.10.7.4 first: special "
+                    "allowance)", zero + [neg(rst), ackf, in_range], window_taken))
+    if state in SYNCHRONIZED or state is S.SYN_RECEIVED:
         out.append(("a zero window still takes an exact RST (3.10.7.4 first; RFC 5961 3.2)", zero + [rst],
                     br.config.state in (S.CLOSED, S.LISTEN)))
     if state in FIN_RECEIVED:
@@ -194,12 +192,12 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
     plain = [neg(rst), neg(syn)]
     out = [("an acceptable segment with the ACK bit off is dropped (3.10.7.4 fifth)", plain + [neg(ackf)], ok)]
     if state is S.SYN_RECEIVED:
+        good_ack = [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]  # SND.UNA < SEG.ACK =< SND.NXT
         out.append(("an acceptable ACK sets SND.WND <- SEG.WND (3.10.7.4 fifth SYN-RECEIVED)",
-                    plain + [ackf, lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])],
+                    plain + [ackf] + good_ack,
                     implies(br.config.state not in (S.CLOSED, S.LISTEN), eq(br.config.v["SND.WND"], seg.wnd))))
         out.append(("SYN-RECEIVED: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and changes nothing "
-                    "(3.10.7.4 fifth)", plain + [ackf, neg(all_of(lt(v["SND.UNA"], seg.ack),
-                                                                  le(seg.ack, v["SND.NXT"])))],
+                    "(3.10.7.4 fifth)", plain + [ackf, neg(all_of(*good_ack))],
                     all_of(same, _rst_from_ack(br, seg))))
     if state in SYNCHRONIZED:
         acked = plain + [ackf]
