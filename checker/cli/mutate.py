@@ -53,6 +53,11 @@ def register(sub) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.add_argument("--progress", action="store_true",
                    help="progress on stderr even when it is not a terminal (for long runs in the background)")
+    p.add_argument("--journal", metavar="FILE",
+                   help="append each verdict to FILE as one JSON line as it comes; when FILE already holds "
+                        "verdicts for this table, keep its killed, equivalent and stillborn mutants and run "
+                        "only the rest (survivors and not-checked ones run again), so a long run can stop "
+                        "and go on")
     p.add_argument("--seeds-out", metavar="FILE",
                    help="write, as oracle seeds (the format of checker/generate/oracle_seeds.json), an input "
                         "that tells the table from every mutant verify killed and the oracles did not (found "
@@ -116,15 +121,41 @@ def run(args) -> int:
         how = f" by {kb['check']}" if kb else ""
         say(f"  [{done}/{total}] {res['verdict']}{how}: {res['id']} ({res['seconds']:.1f}s)")
 
+    kept: dict = {}
+    journal = None
+    if args.journal:
+        from checker.mutate.journal import Journal, JournalError
+
+        try:
+            journal = Journal(args.journal, model)
+        except JournalError as err:
+            raise UsageError(str(err)) from None
+        kept = {i: r for i, r in journal.kept.items() if i in {m.id for m in chosen}}
+        say(f"  journal {args.journal}: {len(kept)} verdicts kept, {len(chosen) - len(kept)} to run")
+    todo = [m for m in chosen if m.id not in kept]
+
+    def noted(res, done, total):
+        if journal:
+            journal.append(res)
+        on_result(res, done + len(kept), total + len(kept))
+
     interrupted = False
     try:
-        results = run_mutants(chosen, base, settings, context, on_result)
+        ran = run_mutants(todo, base, settings, context, noted)
     except Interrupted as stop:
-        results, interrupted = stop.results, True
+        ran, interrupted = stop.results, True
+    finally:
+        if journal:
+            journal.close()
+    by_id = {**kept, **{r["id"]: r for r in ran}}
+    results = [by_id[m.id] for m in chosen if m.id in by_id]
     wall = time.perf_counter() - t0
     doc = document(results, wall, jobs, len(all_mutants), settings, base, args.seed, args.sample)
     doc["model"] = {"name": model.name, "source": model.source, "rows": len(model.rows)}
     doc["interrupted"] = interrupted
+    if journal:
+        doc["journal"] = {"file": args.journal, "kept": len(kept), "ran": len(ran),
+                          "seconds_of_kept": round(sum(r.get("seconds") or 0 for r in kept.values()), 1)}
     if args.out:
         try:
             with open(args.out, "w") as f:

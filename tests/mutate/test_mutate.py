@@ -129,6 +129,23 @@ def test_stillborn_and_timeout_are_not_kills():
     assert "no RFC reference" in res[0]["why"] and "timeout after 0.5s" in res[1]["errors"][0]
 
 
+def test_journal_keeps_kills_and_reruns_survivors(tmp_path):
+    from checker.mutate.journal import Journal, JournalError, table_hash
+
+    path = str(tmp_path / "j.jsonl")
+    j = Journal(path, STANDARD)
+    for mid, verdict in (("a", "killed"), ("b", "survived"), ("c", "equivalent"), ("d", "not checked")):
+        j.append({"id": mid, "verdict": verdict})
+    j.close()
+    with open(path, "a") as f:
+        f.write('{"id": "e", "verd')  # a run killed mid-write
+    assert sorted(Journal(path, STANDARD).kept) == ["a", "c"]
+    other = Model(list(without(ROWS, "listen-syn@LISTEN")), "other", "other")
+    assert table_hash(other) != table_hash(STANDARD)
+    with pytest.raises(JournalError, match="another table"):
+        Journal(path, other)
+
+
 def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "checker", "mutate", *args], capture_output=True, text=True)
 
