@@ -71,6 +71,16 @@ def _fires(model: Model, key) -> list[tuple]:
     return out
 
 
+# What a key's rows decide depends on those rows alone (in their order, with
+# their state): remembered, so that `mutate`, whose mutants each change one
+# row, asks z3 again only about the key whose rows changed.
+_DECIDED: dict = {}
+
+
+def _key_rows(model: Model, key) -> tuple:
+    return tuple(c.row for c in model.index[key])
+
+
 def _solver(facts) -> z3.Solver:
     s = z3.Solver()
     s.set("timeout", 10_000)
@@ -86,15 +96,15 @@ def check_rows_fire(model: Model) -> CheckResult:
     n = 0
     reach = pipeline_reach(model)
     for key in model.index:
-        for row, cond, v in _fires(model, key):
-            n += 1
-            if key[1].startswith(SEGMENT + "/") and key not in reach:
-                dead.append(row)  # no path through the steps leads here
-                continue
-            s = _solver(state_facts(row.state, v))
-            s.add(cond)
-            if not satisfiable(s):
-                dead.append(row)
+        rows = _key_rows(model, key)
+        n += len(rows)
+        if key[1].startswith(SEGMENT + "/") and key not in reach:
+            dead += rows  # no path through the steps leads here
+            continue
+        if ("fire", rows) not in _DECIDED:
+            _DECIDED[("fire", rows)] = [row for row, cond, v in _fires(model, key)
+                                        if not satisfiable(_solver(state_facts(row.state, v) + [cond]))]
+        dead += _DECIDED[("fire", rows)]
     res = CheckResult(check_rows_fire.check_name, check_rows_fire.check_ref, PASS if not dead else FAIL,
                       f"{n} rows, {len(dead)} can never fire", time.perf_counter() - t0,
                       {"rows": n, "dead": [r.name for r in dead]})
@@ -140,11 +150,17 @@ NOT_MODELLED: frozenset = frozenset()  # every (state, user call) has rows since
 
 def _unhandled(model: Model, st: State, key) -> tuple | None:
     """(z3 model, variables) of an input no row of `key` handles, or None."""
+    rows = _key_rows(model, key)
+    if ("handled", st, rows) in _DECIDED:
+        return None
     fires = _fires(model, key)
     v = fires[0][2]
     s = _solver(state_facts(st, v))
     s.add(z3.Not(z3.Or(*[c for _, c, _ in fires])))
-    return (s.model(), v) if satisfiable(s) else None
+    if satisfiable(s):
+        return s.model(), v
+    _DECIDED[("handled", st, rows)] = True
+    return None
 
 
 @check("complete",

@@ -112,6 +112,8 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
     # 3.10.7.4. Whether the sequence-number step accepted the segment is read
     # from the rows that fired (proof acceptability shows that step is Table 6).
     out = []
+    if state is S.SYN_RECEIVED:
+        out += _syn_received_syn_claims(cfg, seg, br)
     if state is S.SYN_RECEIVED and any("SYN" in x.flags for x in br.sent):
         # DECISIONS.md: only the peer's SYN again (SEG.SEQ = IRS) is answered by our SYN,ACK
         out.append(("SYN-RECEIVED sends its SYN,ACK again only for the peer's SYN again, at SEG.SEQ = IRS "
@@ -132,6 +134,45 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
 
 
 FIN_RECEIVED = (S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
+
+
+def _syn_received_syn_claims(cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
+    """A SYN arriving in SYN-RECEIVED (without RST). The peer's SYN again
+    (SEG.SEQ = IRS) is old but for what follows it: with ACK it is the
+    SYN,ACK of a simultaneous open, processed without its SYN (Figure 7
+    lines 6-7; 3.10.7.4 first: only the new parts), without ACK it is
+    answered by our SYN,ACK again (DECISIONS.md). Any other acceptable SYN
+    returns a passive TCB to LISTEN and draws a challenge ACK in an active
+    one (3.10.7.4 fourth; RFC 5961 4.2)."""
+    v = cfg.v
+    rst, syn, ackf = (boolean(x) for x in (seg.rst, seg.syn, seg.ackf))
+    passive = boolean(v["PASSIVE"])
+    again = [syn, neg(rst), eq(seg.seq, v["IRS"])]
+    good_ack = [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]
+    other = [syn, neg(rst), ne(seg.seq, v["IRS"]), table6(v, seg.seq, seg.len)]
+    return [("SYN-RECEIVED: the peer's SYN again with an acceptable ACK completes the simultaneous open: "
+             "ESTABLISHED (Figure 7 line 7; 3.10.7.4 first: only the new parts are processed)",
+             again + [ackf] + good_ack, br.config.state is S.ESTABLISHED),
+            ("SYN-RECEIVED: the peer's SYN again with an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and "
+             "changes nothing (3.10.7.4 first, then fifth)", again + [ackf, neg(all_of(*good_ack))],
+             all_of(unchanged(cfg, br), _rst_from_ack(br, seg))),
+            ("SYN-RECEIVED: the peer's SYN again without ACK draws exactly our <SEQ=ISS><ACK=RCV.NXT>"
+             "<CTL=SYN,ACK> again and changes nothing (3.10.7.4 first; DECISIONS.md)",
+             again + [neg(ackf)], all_of(unchanged(cfg, br), _syn_ack_again(cfg, br))),
+            ("SYN-RECEIVED from a passive OPEN: any other acceptable SYN returns the connection to LISTEN, "
+             "silently (3.10.7.4 fourth)", other + [passive],
+             all_of(br.config.state is S.LISTEN, not br.sent)),
+            ("SYN-RECEIVED from an active OPEN: any other acceptable SYN draws exactly one challenge ACK and "
+             "changes nothing (3.10.7.4 fourth: as the synchronized states; RFC 5961 4.2)", other + [neg(passive)],
+             all_of(unchanged(cfg, br), _challenge_ack(cfg, br)))]
+
+
+def _syn_ack_again(cfg: SymConfig, br):
+    """Exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> of the TCB as it is."""
+    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"SYN", "ACK"}):
+        return False
+    s = br.sent[0]
+    return all_of(eq(s.seq, cfg.v["ISS"]), eq(s.ack, cfg.v["RCV.NXT"]), eq(s.data, 0))
 
 
 def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:

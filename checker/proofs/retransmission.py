@@ -16,6 +16,12 @@ from model.seq import add, eq, ne, sub, ult
 from model.state import State
 
 
+# Where our SYN may still be unacknowledged (FIN-WAIT-1 and CLOSING after a
+# CLOSE in SYN-RECEIVED, 3.10.4); in the others SND.UNA = ISS means SND.UNA
+# went round the 2^32 circle since.
+SYN_MAYBE_OUT = (State.SYN_SENT, State.SYN_RECEIVED, State.FIN_WAIT_1, State.CLOSING)
+
+
 @check("retransmission",
        "3.10.8, 3.6, 3.4 (the front of the queue is resent; SYN at ISS, FIN last)")
 def prove_retransmission(model: Model) -> CheckResult:
@@ -24,7 +30,8 @@ def prove_retransmission(model: Model) -> CheckResult:
     timeout changes nothing and, iff something is outstanding (SND.UNA !=
     SND.NXT), resends exactly one segment from the front of the queue:
     SEG.SEQ = SND.UNA, 1 =< SEG.LEN =< SND.NXT - SND.UNA; a SYN in it sits
-    at ISS, a FIN in it at SND.NXT - 1 (the number the FIN was first sent
+    at ISS, and it carries the SYN while SND.UNA = ISS (in FIN-WAIT-1 and
+    CLOSING after a CLOSE in SYN-RECEIVED too), a FIN in it at SND.NXT - 1 (the number the FIN was first sent
     with, so it ends the segment: SEG.SEQ + SEG.LEN = SND.NXT); its ACK,
     if any, is RCV.NXT."""
     t0 = time.perf_counter()
@@ -51,6 +58,9 @@ def prove_retransmission(model: Model) -> CheckResult:
                           ("it starts at SND.UNA", eq(s.seq, una)),
                           ("1 =< SEG.LEN =< SND.NXT - SND.UNA", all_of(ult(0, ln), ule(ln, sub(nxt, una)))),
                           ("a SYN is resent at ISS", implies(boolean(seg.syn), eq(s.seq, cfg.v["ISS"]))),
+                          ("while our SYN is unacknowledged (SND.UNA = ISS) the SYN is resent: it is the "
+                           "front of the queue (3.4; 3.10.4 CLOSE in SYN-RECEIVED)",
+                           implies(eq(una, cfg.v["ISS"]), boolean(seg.syn)) if state in SYN_MAYBE_OUT else True),
                           ("a FIN is resent as the last number: SEG.SEQ + SEG.LEN = SND.NXT",
                            implies(boolean(seg.fin), eq(add(s.seq, ln), nxt))),
                           ("its ACK is RCV.NXT", implies(boolean(seg.ackf), eq(s.ack, cfg.v["RCV.NXT"])))]

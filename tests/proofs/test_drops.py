@@ -100,7 +100,8 @@ def test_drops_catches_a_reset_refused_inside_the_window():
 def test_drops_catches_a_bad_ack_in_syn_received_that_moves():
     rows = changed(STANDARD.rows, "ack-synrcvd-bad@SYN-RECEIVED", goto=S.LISTEN)
     r, cex, cfg, ev, out = failing(broken(rows))
-    assert "SYN-RECEIVED: an unacceptable ACK" in cex["claim"] and out.config.state is S.LISTEN
+    # (as a plain ACK or as the peer's SYN again: z3 picks the segment)
+    assert "unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST>" in cex["claim"] and out.config.state is S.LISTEN
 
 
 def test_drops_catches_an_ack_of_ignored_text():
@@ -234,6 +235,12 @@ def _mutant(mid):
     ("off-by-one:seq-zero-window@SYN-RECEIVED#1", "a zero window still takes an exact RST"),
     # SYN-SENT: a RST that acknowledges our SYN resets, whatever else it carries (3.10.7.3 second)
     ("guard-strengthen:syn-sent-rst@SYN-SENT#6", "a RST whose ACK acknowledges our SYN enters CLOSED"),
+    # (the full set) SYN-RECEIVED: the peer's SYN again with ACK is the simultaneous open's SYN,ACK
+    ("delete-row:trim-old-syn@SYN-RECEIVED#1", "the peer's SYN again with an unacceptable ACK"),
+    # ... and without ACK it is answered by our SYN,ACK again
+    ("delete-row:syn-again@SYN-RECEIVED#1", "the peer's SYN again without ACK draws exactly our"),
+    # another SYN returns a passive SYN-RECEIVED to LISTEN (3.10.7.4 fourth)
+    ("delete-row:syn-passive@SYN-RECEIVED#1", "SYN-RECEIVED from a passive OPEN: any other acceptable SYN"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))
@@ -245,3 +252,24 @@ def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
         assert "fin-again@CLOSING" not in [x.name for x in want.fired]
     else:
         assert (out.config, out.sent) != (want.config, want.sent)  # the concrete engines differ there too
+
+
+def test_drops_catches_a_simultaneous_open_that_stays_in_syn_received():
+    """Figure 7 line 7: the peer's SYN,ACK (SEG.SEQ = IRS) acknowledging our
+    SYN enters ESTABLISHED; a table that answers it with a challenge ACK instead
+    (the trim row dropped, the SYN step left to see the SYN) fails."""
+    r, cex, cfg, ev, out = failing(_mutant("delete-row:trim-old-syn@SYN-RECEIVED#1"))
+    assert "SYN-RECEIVED: the peer's SYN again" in cex["claim"]
+    assert ev.segment.syn and ev.segment.seq == cfg.irs
+
+
+def test_drops_catches_an_active_syn_received_that_goes_back_to_listen():
+    """3.10.7.4 fourth: only a passive OPEN's SYN-RECEIVED returns to LISTEN on
+    a SYN; an active one answers it as the synchronized states do."""
+    from model.rows import changed
+    from model.state import State
+
+    r, cex, cfg, ev, out = failing(broken(changed(STANDARD.rows, "syn-challenge@SYN-RECEIVED", goto=State.LISTEN,
+                                                  ack=False)))
+    assert "SYN-RECEIVED from an active OPEN" in cex["claim"]
+    assert not cfg.passive and out.config.state.name == "LISTEN"

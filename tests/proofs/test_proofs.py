@@ -259,6 +259,22 @@ def test_retransmission_negative_a_reset_on_the_timeout():
     assert "it is not a reset" in cex["claim"]
 
 
+def test_retransmission_negative_fin_wait_1_forgets_its_syn():
+    """3.4, 3.10.4: after a CLOSE in SYN-RECEIVED our SYN is still the front of
+    the queue; without the row that resends it, FIN-WAIT-1 resends a FIN
+    with text from ISS (a survivor of the full `mutate` set)."""
+    from model.machine import Model, standard
+    from model.rows import without
+
+    _, cex = failing(Model(without(standard().rows, "rexmit-synack-fin@FIN-WAIT-1"), "broken", "tests"),
+                     "retransmission")
+    assert "while our SYN is unacknowledged" in cex["claim"]
+    rep = P.replay(Model(without(standard().rows, "rexmit-synack-fin@FIN-WAIT-1"), "broken", "tests"), cex)
+    (_, ev, out, a, _), = rep.steps
+    start = rep.start["A"]
+    assert start.snd_una == start.iss and not out.sent[0].syn
+
+
 # --- command line -------------------------------------------------------------------------
 
 def run_cli(*args):
