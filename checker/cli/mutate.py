@@ -132,6 +132,8 @@ def run(args) -> int:
             raise UsageError(str(err)) from None
         kept = {i: r for i, r in journal.kept.items() if i in {m.id for m in chosen}}
         say(f"  journal {args.journal}: {len(kept)} verdicts kept, {len(chosen) - len(kept)} to run")
+        if context is not None and settings.oracles:
+            _rejudge_oracles(kept, {m.id: m for m in chosen}, context, say)
     todo = [m for m in chosen if m.id not in kept]
 
     def noted(res, done, total):
@@ -182,3 +184,23 @@ def run(args) -> int:
     if s["survived"]:
         return EXIT_FAIL
     return EXIT_NOT_CHECKED if interrupted or s["not checked"] else EXIT_OK
+
+
+def _rejudge_oracles(kept: dict, by_id: dict, context, say) -> None:
+    """The oracles of today for kept verdicts that the journal's oracles
+    missed (vectors and seeds added since then may kill them now; the
+    oracles only grow, so a kept oracle kill stands)."""
+    from checker.mutate.equivalence import first_difference
+    from checker.mutate.oracles import oracle_verdict
+    from model.machine import Model
+
+    missed = [i for i, r in kept.items() if "oracle" in r and not r["oracle"]["killed"]]
+    for i in missed:
+        r = kept[i]
+        model = Model(list(by_id[i].rows), i, "mutant " + i)
+        r["oracle"] = oracle_verdict(model, context)
+        if r["verdict"] == "killed" and not r["oracle"]["killed"]:
+            r["oracle"]["observable"] = first_difference(context.standard, model)[0] != "same"
+    if missed:
+        say(f"  oracles replayed again on the {len(missed)} kept verdicts they had missed: "
+            f"{sum(1 for i in missed if kept[i]['oracle']['killed'])} now killed")

@@ -52,8 +52,8 @@ def _claims(state: State, cfg, kind: str, ev, br) -> list[tuple[str, object]]:
         n = ev.length
         return [("SEND keeps the state and sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with the data, or nothing "
                  "for no data (3.10.2)",
-                 all_of(to is state, _sends(br, {"ACK"}, v["SND.NXT"], v["RCV.NXT"], n) if br.sent
-                        else eq(n, 0), neg(all_of(ult(0, n), silent))))]
+                 all_of(to is state, all_of(ult(0, n), _sends(br, {"ACK"}, v["SND.NXT"], v["RCV.NXT"], n))
+                        if br.sent else eq(n, 0), neg(all_of(ult(0, n), silent))))]
     if kind == "CLOSE":
         want = CLOSE_TO.get(state)
         if want is None:

@@ -108,7 +108,11 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
                 ("a RST whose ACK acknowledges our SYN enters CLOSED (3.10.7.3 second: connection reset)",
                  [rst, ackf, neg(all_of(*bad_ack[1:]))], br.config.state is S.CLOSED),
                 ("a segment with neither SYN nor RST is dropped (3.10.7.3 fifth)",
-                 [neg(rst), neg(syn), neg(all_of(*bad_ack))], ok)]
+                 [neg(rst), neg(syn), neg(all_of(*bad_ack))], ok),
+                ("a SYN without ACK (simultaneous open) draws exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, "
+                 "RCV.NXT = SEG.SEQ + 1 (3.10.7.3 fourth)", [neg(rst), syn, neg(ackf)], _syn_ack_of(br, seg)),
+                ("a segment draws at most one <CTL=ACK> (MUST-58: the ACKs one segment asks for are one)", [],
+                 sum(1 for x in br.sent if x.flags == frozenset({"ACK"})) <= 1)]
     # 3.10.7.4. Whether the sequence-number step accepted the segment is read
     # from the rows that fired (proof acceptability shows that step is Table 6).
     out = []
@@ -237,6 +241,9 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
         out.append(("an acceptable ACK sets SND.WND <- SEG.WND (3.10.7.4 fifth SYN-RECEIVED)",
                     plain + [ackf] + good_ack,
                     implies(br.config.state not in (S.CLOSED, S.LISTEN), eq(br.config.v["SND.WND"], seg.wnd))))
+        out.append(("SYN-RECEIVED: a bare acceptable ACK, the handshake's last segment, is not acknowledged "
+                    "(3.10.7.4 fifth; MUST-58: an ACK of an ACK would be answered forever)",
+                    plain + [ackf, neg(fin), eq(seg.data, 0)] + good_ack, silent))
         out.append(("SYN-RECEIVED: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and changes nothing "
                     "(3.10.7.4 fifth)", plain + [ackf, neg(all_of(*good_ack))],
                     all_of(same, _rst_from_ack(br, seg))))

@@ -63,7 +63,10 @@ def prove_retransmission(model: Model) -> CheckResult:
                            implies(eq(una, cfg.v["ISS"]), boolean(seg.syn)) if state in SYN_MAYBE_OUT else True),
                           ("a FIN is resent as the last number: SEG.SEQ + SEG.LEN = SND.NXT",
                            implies(boolean(seg.fin), eq(add(s.seq, ln), nxt))),
-                          ("its ACK is RCV.NXT", implies(boolean(seg.ackf), eq(s.ack, cfg.v["RCV.NXT"])))]
+                          ("its ACK is RCV.NXT", implies(boolean(seg.ackf), eq(s.ack, cfg.v["RCV.NXT"]))),
+                          ("it carries ACK wherever the peer's SYN is in, i.e. in every state but SYN-SENT (3.4: "
+                           "once in ESTABLISHED all segments carry current acknowledgment information; the "
+                           "SYN,ACK of 3.10.7.2-3)", boolean(seg.ackf) if state is not State.SYN_SENT else True)]
             for label, claim in claims:
                 m = witness(facts + br.cond, [neg(claim)])
                 if m is None:

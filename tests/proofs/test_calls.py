@@ -101,3 +101,15 @@ def test_calls_catches_a_send_of_nothing_refused_for_resources():
     cex, cfg, ev, out = failing(without(STANDARD.rows, "send-empty@CLOSE-WAIT"))
     assert "only beyond the peer's window" in cex["claim"] and ev.length == 0
     assert out.error == "insufficient resources" and STANDARD.step(cfg, ev).error is None
+
+
+@pytest.mark.parametrize("state", [S.ESTABLISHED, S.CLOSE_WAIT])
+def test_calls_catches_a_send_of_nothing_that_sends_an_ack(state):
+    """3.10.2: a SEND of no octets has nothing to segmentize; the row that
+    asks for the aggregated ACK there sends a bare ACK (a survivor of the
+    full `mutate` set)."""
+    from model.rows import changed
+
+    cex, cfg, ev, out = failing(changed(STANDARD.rows, f"send-empty@{state}", ack=True))
+    assert "or nothing for no data" in cex["claim"] and ev.length == 0
+    assert out.sent and not STANDARD.step(cfg, ev).sent

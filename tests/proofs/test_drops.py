@@ -241,6 +241,13 @@ def _mutant(mid):
     ("delete-row:syn-again@SYN-RECEIVED#1", "the peer's SYN again without ACK draws exactly our"),
     # another SYN returns a passive SYN-RECEIVED to LISTEN (3.10.7.4 fourth)
     ("delete-row:syn-passive@SYN-RECEIVED#1", "SYN-RECEIVED from a passive OPEN: any other acceptable SYN"),
+    # SYN-SENT: a simultaneous open's SYN draws our SYN,ACK and nothing else (3.10.7.3 fourth)
+    ("flag-add:syn-sent-syn@SYN-SENT#2", "a SYN without ACK (simultaneous open) draws exactly one"),
+    ("ack-request:syn-sent-syn@SYN-SENT#1", "a SYN without ACK (simultaneous open) draws exactly one"),
+    # SYN-SENT: one ACK for the peer's SYN,ACK, not two (MUST-58)
+    ("ack-request:syn-sent-synack@SYN-SENT#1", "at most one <CTL=ACK>"),
+    # SYN-RECEIVED: the handshake's bare ACK draws no ACK
+    ("ack-request:ack-synrcvd@SYN-RECEIVED#1", "the handshake's last segment, is not acknowledged"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))

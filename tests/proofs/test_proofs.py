@@ -275,6 +275,23 @@ def test_retransmission_negative_fin_wait_1_forgets_its_syn():
     assert start.snd_una == start.iss and not out.sent[0].syn
 
 
+@pytest.mark.parametrize("mid", ["flag-drop:rexmit-synack-fin@FIN-WAIT-1#2", "flag-drop:rexmit-synack-fin@CLOSING#2",
+                                 "flag-drop:rexmit-data@ESTABLISHED#1", "flag-drop:rexmit-data@CLOSE-WAIT#1"])
+def test_retransmission_negative_a_resent_segment_without_ack(mid):
+    """3.4: past SYN-SENT every segment carries current acknowledgment
+    information; the resent segment with its ACK bit dropped (survivors of
+    the full `mutate` set)."""
+    from checker.mutate.operators import mutants
+    from model.machine import Model, standard
+
+    [m] = [m for m in mutants(standard().rows, ["flag-drop"]) if m.id == mid]
+    model = Model(list(m.rows), "broken", "tests")
+    _, cex = failing(model, "retransmission")
+    assert "it carries ACK wherever the peer's SYN is in" in cex["claim"]
+    (_, ev, out, a, _), = P.replay(model, cex).steps
+    assert not out.sent[0].ackf
+
+
 # --- command line -------------------------------------------------------------------------
 
 def run_cli(*args):
