@@ -78,6 +78,14 @@ def _syn_ack_of(br, seg):
                   eq(s.data, 0))
 
 
+def _syn_window(br, seg) -> tuple[str, list, object]:
+    """A SYN taken (LISTEN or SYN-SENT to SYN-RECEIVED or ESTABLISHED) sets
+    the send window to the one it offers."""
+    took = br.config.state in (S.SYN_RECEIVED, S.ESTABLISHED)
+    return ("a SYN taken sets SND.WND <- SEG.WND (3.10.7.3 fourth: set the variables SND.WND <- SEG.WND; "
+            "LISTEN alike, DECISIONS.md)", [], eq(br.config.v["SND.WND"], seg.wnd) if took else True)
+
+
 def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
     """(label, premises about the arriving segment, what must hold)."""
     v = cfg.v
@@ -98,7 +106,8 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
                 ("a segment without SYN, ACK or RST is dropped (3.10.7.2 fourth)",
                  [neg(rst), neg(ackf), neg(syn)], ok),
                 ("a SYN draws exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, RCV.NXT = SEG.SEQ + 1 "
-                 "(3.10.7.2 third)", [neg(rst), neg(ackf), syn], _syn_ack_of(br, seg))]
+                 "(3.10.7.2 third)", [neg(rst), neg(ackf), syn], _syn_ack_of(br, seg)),
+                _syn_window(br, seg)]
     if state is S.SYN_SENT:
         bad_ack = [ackf, any_of(le(seg.ack, v["ISS"]), lt(v["SND.NXT"], seg.ack))]
         return [("an unacceptable ACK with RST is dropped (3.10.7.3 first)", bad_ack + [rst], ok),
@@ -112,7 +121,8 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
                 ("a SYN without ACK (simultaneous open) draws exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, "
                  "RCV.NXT = SEG.SEQ + 1 (3.10.7.3 fourth)", [neg(rst), syn, neg(ackf)], _syn_ack_of(br, seg)),
                 ("a segment draws at most one <CTL=ACK> (MUST-58: the ACKs one segment asks for are one)", [],
-                 sum(1 for x in br.sent if x.flags == frozenset({"ACK"})) <= 1)]
+                 sum(1 for x in br.sent if x.flags == frozenset({"ACK"})) <= 1),
+                _syn_window(br, seg)]
     # 3.10.7.4. Whether the sequence-number step accepted the segment is read
     # from the rows that fired (proof acceptability shows that step is Table 6).
     out = []
@@ -157,6 +167,11 @@ def _syn_received_syn_claims(cfg: SymConfig, seg, br) -> list[tuple[str, list, o
     return [("SYN-RECEIVED: the peer's SYN again with an acceptable ACK completes the simultaneous open: "
              "ESTABLISHED (Figure 7 line 7; 3.10.7.4 first: only the new parts are processed)",
              again + [ackf] + good_ack, br.config.state is S.ESTABLISHED),
+            ("SYN-RECEIVED: the text and FIN on the peer's SYN again are discarded unacknowledged: RCV.NXT "
+             "stays, nothing is sent (DECISIONS.md, as on a SYN in SYN-SENT; the peer retransmits them)",
+             again + [ackf] + good_ack,
+             all_of(not br.sent, eq(br.config.v["RCV.NXT"], v["RCV.NXT"])) if br.config.state is S.ESTABLISHED
+             else True),
             ("SYN-RECEIVED: the peer's SYN again with an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and "
              "changes nothing (3.10.7.4 first, then fifth)", again + [ackf, neg(all_of(*good_ack))],
              all_of(unchanged(cfg, br), _rst_from_ack(br, seg))),

@@ -247,11 +247,21 @@ def _mutant(mid):
     # SYN-SENT: one ACK for the peer's SYN,ACK, not two (MUST-58)
     ("ack-request:syn-sent-synack@SYN-SENT#1", "at most one <CTL=ACK>"),
     # SYN-RECEIVED: the handshake's bare ACK draws no ACK
-    ("ack-request:ack-synrcvd@SYN-RECEIVED#1", "the handshake's last segment, is not acknowledged"),
+    # (the bare ACK, or the peer's SYN,ACK again, which completes the handshake as well: z3 picks)
+    ("ack-request:ack-synrcvd@SYN-RECEIVED#1", ("the handshake's last segment, is not acknowledged",
+                                                "discarded unacknowledged")),
+    # SND.WND <- SEG.WND on a SYN taken, in LISTEN and SYN-SENT (3.10.7.3 fourth)
+    ("off-by-one:listen-syn@LISTEN#17", "a SYN taken sets SND.WND <- SEG.WND"),
+    ("update-drop:listen-syn@LISTEN#6", "a SYN taken sets SND.WND <- SEG.WND"),
+    ("update-drop:syn-sent-synack@SYN-SENT#4", "a SYN taken sets SND.WND <- SEG.WND"),
+    ("off-by-one:syn-sent-syn@SYN-SENT#11", "a SYN taken sets SND.WND <- SEG.WND"),
+    # the text and FIN on the peer's SYN again are discarded without an ACK
+    ("off-by-one:trim-old-syn@SYN-RECEIVED#6", "discarded unacknowledged"),
+    ("update-drop:trim-old-syn@SYN-RECEIVED#3", "discarded unacknowledged"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))
-    assert claim in cex["claim"]
+    assert any(c in cex["claim"] for c in ((claim,) if isinstance(claim, str) else claim)), cex["claim"]
     want = STANDARD.step(cfg, ev)
     if mid.startswith("guard-weaken:fin-again"):
         # the widened allowance fires where the table's does not (here with the same outcome)
