@@ -137,6 +137,10 @@ def _claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, obje
     if state in PIPELINE_STATES:
         last.append(("a segment draws at most one <CTL=ACK> (MUST-58: the ACKs one segment asks for are one)", [],
                      sum(1 for x in br.sent if x.flags == frozenset({"ACK"})) <= 1))
+        kept = br.config.state not in (S.CLOSED, S.LISTEN)
+        last.append(("RCV.NXT advances by at most RCV.WND: nothing beyond the window is taken, a FIN there "
+                     "neither (3.10.7.4 first: the idealized segment does not exceed the window)", [],
+                     implies(kept, ule(sub(br.config.v["RCV.NXT"], v["RCV.NXT"]), v["RCV.WND"]))))
     for r in br.fired:
         if r.on == SEGMENT + "/fin" and r.state in FIN_RECEIVED:
             last.append((f"{r.state}: a FIN changes no state once the peer's FIN is in (3.10.7.4 eighth: remain "

@@ -113,3 +113,9 @@ def test_calls_catches_a_send_of_nothing_that_sends_an_ack(state):
     cex, cfg, ev, out = failing(changed(STANDARD.rows, f"send-empty@{state}", ack=True))
     assert "or nothing for no data" in cex["claim"] and ev.length == 0
     assert out.sent and not STANDARD.step(cfg, ev).sent
+    # the same through the `send` row whose guard lost its SEND.LEN > 0 (send-empty then never fires)
+    from checker.mutate.operators import mutants
+
+    [m] = [m for m in mutants(STANDARD.rows, ["guard-weaken"]) if m.id == f"guard-weaken:send@{state}#1"]
+    cex, cfg, ev, out = failing(list(m.rows))
+    assert "or nothing for no data" in cex["claim"] and ev.length == 0 and out.sent

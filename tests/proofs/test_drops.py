@@ -258,6 +258,9 @@ def _mutant(mid):
     # the text and FIN on the peer's SYN again are discarded without an ACK
     ("off-by-one:trim-old-syn@SYN-RECEIVED#6", "discarded unacknowledged"),
     ("update-drop:trim-old-syn@SYN-RECEIVED#3", "discarded unacknowledged"),
+    # text that fills the window and a FIN beyond it: the FIN is not taken
+    ("update-drop:text-in-order@FIN-WAIT-1#2", "RCV.NXT advances by at most RCV.WND"),
+    ("update-drop:text-in-order@ESTABLISHED#2", "RCV.NXT advances by at most RCV.WND"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))
