@@ -266,6 +266,15 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
         out.append(("SYN-RECEIVED: an unacceptable ACK draws <SEQ=SEG.ACK><CTL=RST> and changes nothing "
                     "(3.10.7.4 fifth)", plain + [ackf, neg(all_of(*good_ack))],
                     all_of(same, _rst_from_ack(br, seg))))
+    if state in (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2):
+        # the ACK test that lets text on: SYN-RECEIVED's, or the synchronized states' "not beyond SND.NXT"
+        passes = ([lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])] if state is S.SYN_RECEIVED
+                  else [neg(lt(v["SND.NXT"], seg.ack))])
+        covers = [ult(0, seg.data), ult(sub(v["RCV.NXT"], seg.seq), seg.data), ult(0, v["RCV.WND"])]
+        out.append(("new text at RCV.NXT in an open window is taken: RCV.NXT advances (3.10.7.4 first: only the "
+                    "old part is trimmed; seventh)", plain + [ackf] + passes + covers,
+                    implies(br.config.state not in (S.CLOSED, S.LISTEN),
+                            ne(br.config.v["RCV.NXT"], v["RCV.NXT"]))))
     if state in SYNCHRONIZED:
         acked = plain + [ackf]
         bare = acked + [neg(fin), eq(seg.data, 0)]
