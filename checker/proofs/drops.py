@@ -212,6 +212,12 @@ def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, 
     if state in SYNCHRONIZED:  # (SYN-RECEIVED's ACK test differs: SND.UNA < SEG.ACK)
         out.append(("a zero window still takes a valid ACK: SND.WND <- SEG.WND (3.10.7.4 first: special "
                     "allowance)", zero + [neg(rst), ackf, in_range], window_taken))
+    if state is S.SYN_RECEIVED:
+        good_ack = [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]
+        out.append(("a zero window still takes a valid ACK: SYN-RECEIVED enters ESTABLISHED, SND.WND <- SEG.WND "
+                    "(3.10.7.4 first: special allowance; fifth)", zero + [neg(rst), ackf] + good_ack,
+                    all_of(br.config.state is S.ESTABLISHED, eq(br.config.v["SND.WND"], seg.wnd))
+                    if br.config.state is S.ESTABLISHED else False))
     if state in SYNCHRONIZED or state is S.SYN_RECEIVED:
         out.append(("a zero window still takes an exact RST (3.10.7.4 first; RFC 5961 3.2)", zero + [rst],
                     br.config.state in (S.CLOSED, S.LISTEN)))

@@ -8,7 +8,7 @@ import time
 
 import z3
 
-from checker.proofs.claims import MAX_DATA, S, all_of, implies, neg
+from checker.proofs.claims import MAX_DATA, S, all_of, any_of, implies, neg
 from checker.proofs.endpoint import endpoint_states, symbolic_segment, unchanged
 from checker.proofs.replay import step_cex, witness
 from checker.proofs.symbolic import Branch, Executor, SymConfig, SymSegment, boolean, segment_facts
@@ -92,6 +92,9 @@ def prove_reset_safety(model: Model) -> CheckResult:
                                implies(neg(unchanged(cfg, br)), eq(rst.seq, cfg.v["RCV.NXT"]))),
                               ("an in-window inexact RST draws exactly one challenge ACK and changes nothing",
                                inexact, all_of(unchanged(cfg, br), _challenge_ack(cfg, br))),
+                              ("an inexact RST draws nothing but at most one challenge ACK (RFC 5961 3.2; "
+                               "3.10.7.4 first and second)", [ne(off, 0)],
+                               any_of(not br.sent, _challenge_ack(cfg, br))),
                               ("an accepted RST enters CLOSED, or LISTEN in a SYN-RECEIVED that a passive OPEN "
                                "began (3.10.7.4 second)", [],
                                implies(neg(unchanged(cfg, br)), _reset_target(state, cfg, br)))]

@@ -263,6 +263,8 @@ def _mutant(mid):
     ("update-drop:text-in-order@ESTABLISHED#2", "RCV.NXT advances by at most RCV.WND"),
     # a segment at IRS without SYN is no SYN again: its new text is taken
     ("guard-weaken:trim-old-syn@SYN-RECEIVED#5", "new text at RCV.NXT in an open window is taken"),
+    # a zero window still lets the handshake's ACK complete it
+    ("guard-strengthen:seq-zero-window@SYN-RECEIVED#9", "a zero window still takes a valid ACK: SYN-RECEIVED"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))

@@ -231,6 +231,21 @@ def test_reset_safety_catches_a_passive_syn_received_reset_to_closed(std):
     assert std.step(cfg, ev).config.state is S.LISTEN
 
 
+def test_reset_safety_catches_an_inexact_rst_answered_by_a_syn_ack():
+    """RFC 5961 3.2: a RST not at RCV.NXT draws a challenge ACK or nothing;
+    the SYN-again row without its ~RST answers a SYN,RST at IRS with our
+    SYN,ACK (a survivor of the full `mutate` set)."""
+    from checker.mutate.operators import mutants
+    from model.machine import Model, standard
+
+    [m] = [m for m in mutants(standard().rows, ["guard-weaken"]) if m.id == "guard-weaken:syn-again@SYN-RECEIVED#6"]
+    model = Model(list(m.rows), "broken", "tests")
+    _, cex = failing(model, "reset-safety")
+    assert "an inexact RST draws nothing but at most one challenge ACK" in cex["claim"]
+    (_, ev, out, a, _), = P.replay(model, cex).steps
+    assert ev.segment.rst and any(s.syn for s in out.sent)
+
+
 def test_reset_safety_counts_syn_received(std_results):
     """A figure, not a claim: in SYN-RECEIVED only SEG.SEQ = RCV.NXT resets.
     (Before DECISIONS.md step 0 excluded RST from the trim, a RST carrying
