@@ -276,9 +276,10 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
         # the ACK test that lets text on: SYN-RECEIVED's, or the synchronized states' "not beyond SND.NXT"
         passes = ([lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])] if state is S.SYN_RECEIVED
                   else [neg(lt(v["SND.NXT"], seg.ack))])
-        covers = [ult(0, seg.data), ult(sub(v["RCV.NXT"], seg.seq), seg.data), ult(0, v["RCV.WND"])]
-        out.append(("new text at RCV.NXT in an open window is taken: RCV.NXT advances (3.10.7.4 first: only the "
-                    "old part is trimmed; seventh)", plain + [ackf] + passes + covers,
+        # the segment's text and FIN cover RCV.NXT: something new starts there
+        covers = [ult(sub(v["RCV.NXT"], seg.seq), seg.len), ult(0, v["RCV.WND"])]
+        out.append(("new text or FIN at RCV.NXT in an open window is taken: RCV.NXT advances (3.10.7.4 first: "
+                    "only the old part is trimmed; seventh, eighth)", plain + [ackf] + passes + covers,
                     implies(br.config.state not in (S.CLOSED, S.LISTEN),
                             ne(br.config.v["RCV.NXT"], v["RCV.NXT"]))))
     if state in SYNCHRONIZED:
@@ -305,6 +306,10 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
             out.append(("CLOSING: a segment that does not acknowledge our FIN is ignored (3.10.7.4 fifth)",
                         acked + not_new + [neg(eq(seg.ack, v["SND.NXT"]))],
                         all_of(silent, br.config.state is S.CLOSING)))
+            out.append(("CLOSING: an acceptable FIN that acknowledges ours enters TIME-WAIT and draws exactly one "
+                        "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (3.10.7.4 fifth, then eighth TIME-WAIT)",
+                        acked + [fin, eq(seg.ack, v["SND.NXT"])],
+                        all_of(br.config.state is S.TIME_WAIT, _one_ack(br))))
         if state in (S.CLOSE_WAIT, S.LAST_ACK, S.TIME_WAIT):
             out.append((f"{state}: text after the peer's FIN is ignored, not acknowledged (3.10.7.4 seventh)",
                         acked + not_new + [neg(fin)], silent))

@@ -219,7 +219,8 @@ def _mutant(mid):
     # the zero-window allowance discards text: the discarded part is still acknowledged
     ("ack-request:seq-zero-window@SYN-RECEIVED#1", "whose text or FIN is discarded draws"),
     # the ACK that completes the handshake sets the send window (3.10.7.4 fifth SYN-RECEIVED)
-    ("update-drop:ack-synrcvd@SYN-RECEIVED#2", "acceptable ACK sets SND.WND <- SEG.WND"),
+    ("update-drop:ack-synrcvd@SYN-RECEIVED#2", ("acceptable ACK sets SND.WND <- SEG.WND",
+                                                "a zero window still takes a valid ACK: SYN-RECEIVED")),
     # the peer's FIN again is a FIN that ends at RCV.NXT, not any FIN under a zero window
     ("guard-weaken:fin-again@CLOSING#11", "an allowance is made only under a zero window"),
     # in-order text and the FIN behind it in one segment: both are taken
@@ -262,9 +263,14 @@ def _mutant(mid):
     ("update-drop:text-in-order@FIN-WAIT-1#2", "RCV.NXT advances by at most RCV.WND"),
     ("update-drop:text-in-order@ESTABLISHED#2", "RCV.NXT advances by at most RCV.WND"),
     # a segment at IRS without SYN is no SYN again: its new text is taken
-    ("guard-weaken:trim-old-syn@SYN-RECEIVED#5", "new text at RCV.NXT in an open window is taken"),
+    ("guard-weaken:trim-old-syn@SYN-RECEIVED#5", "new text or FIN at RCV.NXT in an open window is taken"),
     # a zero window still lets the handshake's ACK complete it
     ("guard-strengthen:seq-zero-window@SYN-RECEIVED#9", "a zero window still takes a valid ACK: SYN-RECEIVED"),
+    # old text ending at RCV.NXT and a FIN there: the FIN is taken after the text step
+    ("then:text-out-of-order@FIN-WAIT-1#1", "new text or FIN at RCV.NXT in an open window is taken"),
+    ("then:text-out-of-order@ESTABLISHED#1", "new text or FIN at RCV.NXT in an open window is taken"),
+    # CLOSING: the ACK of our FIN and a FIN with it: TIME-WAIT acknowledges the FIN
+    ("then:ack-fin-acked@CLOSING#1", "an acceptable FIN that acknowledges ours enters TIME-WAIT"),
 ])
 def test_drops_catches_the_survivors_of_the_second_sample(mid, claim):
     r, cex, cfg, ev, out = failing(_mutant(mid))
