@@ -9,7 +9,7 @@ a vector whose expected outcome the table computes (RFC 9293 3.10)."""
 
 from __future__ import annotations
 
-from checker.generate.oracle import Case, _vector, config_json, event_json
+from checker.generate.oracle import Case, _vector, config_from_json, config_json, event_from_json, event_json
 from checker.mutate.equivalence import first_difference
 from checker.mutate.oracles import vector_mismatch
 from model.machine import IllegalEvent, Model
@@ -24,7 +24,10 @@ def seeds_for(standard: Model, by_id: dict, results: list[dict]) -> list[dict]:
         verdict, _, _, found = first_difference(standard, mutant, wire=True)
         if verdict != "differs":
             continue
+        # as the oracle will read it back (JSON does not carry every field of an event, e.g. the
+        # ISS an OPEN was given): a seed must tell the mutant apart after the round trip
         cfg, ev = found
+        cfg, ev = config_from_json(config_json(cfg)), event_from_json(event_json(ev))
         try:
             expect = _vector("seed", None, Case(cfg, ev, standard.step(cfg, ev), ()))["expect"]
         except IllegalEvent:

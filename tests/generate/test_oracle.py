@@ -116,7 +116,9 @@ def impl_endpoint(before: dict) -> impl.Endpoint:
     ep.snd_wnd, ep.rcv_nxt, ep.passive = before["SND.WND"], before["RCV.NXT"], before["PASSIVE"]
     una, nxt, iss = ep.snd_una, ep.snd_nxt, ep.iss
     queue, pos = deque(), una
-    if una != nxt and una == iss and st in ("SYN-SENT", "SYN-RECEIVED") + SYNCED_FIN_STATES:
+    # our SYN can be outstanding only before ESTABLISHED, or in FIN-WAIT-1 and CLOSING after a CLOSE in
+    # SYN-RECEIVED (3.10.4); LAST-ACK comes from CLOSE-WAIT, so SND.UNA = ISS there means SND.UNA wrapped
+    if una != nxt and una == iss and st in ("SYN-SENT", "SYN-RECEIVED", "FIN-WAIT-1", "CLOSING"):
         queue.append(_RtxEntry("SYN", iss, 1))
         pos = add(iss, 1)
     fin = st in SYNCED_FIN_STATES and una != nxt
