@@ -72,9 +72,15 @@ def _fires(model: Model, key) -> list[tuple]:
 
 
 # What a key's rows decide depends on those rows alone (in their order, with
-# their state): remembered, so that `mutate`, whose mutants each change one
-# row, asks z3 again only about the key whose rows changed.
-_DECIDED: dict = {}
+# their state): remembered while `checker.mutate.memo` is installed, so that
+# `mutate`, whose mutants each change one row, asks z3 again only about the
+# key whose rows changed. (Off otherwise: every other run asks z3 afresh.)
+_DECIDED: dict | None = None
+
+
+def remember(on: bool) -> None:
+    global _DECIDED
+    _DECIDED = {} if on else None
 
 
 def _key_rows(model: Model, key) -> tuple:
@@ -101,10 +107,13 @@ def check_rows_fire(model: Model) -> CheckResult:
         if key[1].startswith(SEGMENT + "/") and key not in reach:
             dead += rows  # no path through the steps leads here
             continue
-        if ("fire", rows) not in _DECIDED:
-            _DECIDED[("fire", rows)] = [row for row, cond, v in _fires(model, key)
-                                        if not satisfiable(_solver(state_facts(row.state, v) + [cond]))]
-        dead += _DECIDED[("fire", rows)]
+        known = _DECIDED.get(("fire", rows)) if _DECIDED is not None else None
+        if known is None:
+            known = [row for row, cond, v in _fires(model, key)
+                     if not satisfiable(_solver(state_facts(row.state, v) + [cond]))]
+            if _DECIDED is not None:
+                _DECIDED[("fire", rows)] = known
+        dead += known
     res = CheckResult(check_rows_fire.check_name, check_rows_fire.check_ref, PASS if not dead else FAIL,
                       f"{n} rows, {len(dead)} can never fire", time.perf_counter() - t0,
                       {"rows": n, "dead": [r.name for r in dead]})
@@ -151,7 +160,7 @@ NOT_MODELLED: frozenset = frozenset()  # every (state, user call) has rows since
 def _unhandled(model: Model, st: State, key) -> tuple | None:
     """(z3 model, variables) of an input no row of `key` handles, or None."""
     rows = _key_rows(model, key)
-    if ("handled", st, rows) in _DECIDED:
+    if _DECIDED is not None and ("handled", st, rows) in _DECIDED:
         return None
     fires = _fires(model, key)
     v = fires[0][2]
@@ -159,7 +168,8 @@ def _unhandled(model: Model, st: State, key) -> tuple | None:
     s.add(z3.Not(z3.Or(*[c for _, c, _ in fires])))
     if satisfiable(s):
         return s.model(), v
-    _DECIDED[("handled", st, rows)] = True
+    if _DECIDED is not None:
+        _DECIDED[("handled", st, rows)] = True
     return None
 
 

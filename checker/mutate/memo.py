@@ -70,8 +70,11 @@ def install() -> None:
     """Remember answers from now on (idempotent)."""
     if _ORIGINAL:
         return
+    from checker.analysis import wellformed
+
     _ORIGINAL.update(check=z3.Solver.check, model=z3.Solver.model, simplify=z3.simplify)
     z3.Solver.check, z3.Solver.model, z3.simplify = _check, _model, _simplify
+    wellformed.remember(True)  # and what each (state, event)'s rows decide
 
 
 def uninstall() -> None:
@@ -80,3 +83,6 @@ def uninstall() -> None:
         z3.simplify = _ORIGINAL.pop("simplify")
     _ANSWERS.clear()
     _SIMPLE.clear()
+    from checker.analysis import wellformed
+
+    wellformed.remember(False)

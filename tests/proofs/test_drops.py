@@ -152,7 +152,8 @@ def test_drops_catches_a_fin_beyond_rcv_nxt_left_unacknowledged(state):
     other check)."""
     rows = without(STANDARD.rows, f"fin-out-of-order@{state}")
     r, cex, cfg, ev, out = failing(broken(rows))
-    assert "acceptable FIN" in cex["claim"] and cfg.state is state
+    # (TIME-WAIT: z3 may start in CLOSING, whose FIN that acknowledges ours goes on into TIME-WAIT)
+    assert "acceptable FIN" in cex["claim"] and cfg.state in (state, S.CLOSING)
     assert ev.segment.fin and not out.sent and len(STANDARD.step(cfg, ev).sent) == 1
 
 
