@@ -238,7 +238,8 @@ def _mutant(mid):
     # SYN-SENT: a RST that acknowledges our SYN resets, whatever else it carries (3.10.7.3 second)
     ("guard-strengthen:syn-sent-rst@SYN-SENT#6", "a RST whose ACK acknowledges our SYN enters CLOSED"),
     # (the full set) SYN-RECEIVED: the peer's SYN again with ACK is the simultaneous open's SYN,ACK
-    ("delete-row:trim-old-syn@SYN-RECEIVED#1", "the peer's SYN again with an unacceptable ACK"),
+    ("delete-row:trim-old-syn@SYN-RECEIVED#1", ("the peer's SYN again with an unacceptable ACK",
+                                                "the peer's SYN again with an acceptable ACK completes")),
     # ... and without ACK it is answered by our SYN,ACK again
     ("delete-row:syn-again@SYN-RECEIVED#1", "the peer's SYN again without ACK draws exactly our"),
     # another SYN returns a passive SYN-RECEIVED to LISTEN (3.10.7.4 fourth)
