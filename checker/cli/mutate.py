@@ -109,6 +109,14 @@ def run(args) -> int:
         if tty:
             print(msg, file=sys.stderr, flush=True)
 
+    journal = None
+    if args.journal:  # (opened first: a bad path is told before minutes of baseline)
+        from checker.mutate.journal import Journal, JournalError
+
+        try:
+            journal = Journal(args.journal, model)
+        except JournalError as err:
+            raise UsageError(str(err)) from None
     t0 = time.perf_counter()
     say(f"mutate: {len(all_mutants)} mutants of {model.name}, running {len(chosen)} on {jobs} process(es)")
     current = ["start"]
@@ -133,14 +141,7 @@ def run(args) -> int:
         say(f"  [{done}/{total}] {res['verdict']}{how}: {res['id']} ({res['seconds']:.1f}s)")
 
     kept: dict = {}
-    journal = None
-    if args.journal:
-        from checker.mutate.journal import Journal, JournalError
-
-        try:
-            journal = Journal(args.journal, model)
-        except JournalError as err:
-            raise UsageError(str(err)) from None
+    if journal:
         kept = {i: r for i, r in journal.kept.items() if i in {m.id for m in chosen}}
         say(f"  journal {args.journal}: {len(kept)} verdicts kept, {len(chosen) - len(kept)} to run")
         if context is not None and settings.oracles:
@@ -201,8 +202,8 @@ def _rejudge_oracles(kept: dict, by_id: dict, context, say) -> None:
     """The oracles of today for kept verdicts that the journal's oracles
     missed (vectors and seeds added since then may kill them now; the
     oracles only grow, so a kept oracle kill stands)."""
-    from checker.mutate.equivalence import first_difference
     from checker.mutate.oracles import oracle_verdict
+    from checker.mutate.run import KILLED, observable
     from model.machine import Model
 
     missed = [i for i, r in kept.items() if "oracle" in r and not r["oracle"]["killed"]]
@@ -210,8 +211,8 @@ def _rejudge_oracles(kept: dict, by_id: dict, context, say) -> None:
         r = kept[i]
         model = Model(list(by_id[i].rows), i, "mutant " + i)
         r["oracle"] = oracle_verdict(model, context)
-        if r["verdict"] == "killed" and not r["oracle"]["killed"]:
-            r["oracle"]["observable"] = first_difference(context.standard, model)[0] != "same"
+        if r["verdict"] == KILLED:
+            observable(r["oracle"], model, context)
     if missed:
         say(f"  oracles replayed again on the {len(missed)} kept verdicts they had missed: "
             f"{sum(1 for i in missed if kept[i]['oracle']['killed'])} now killed")

@@ -11,6 +11,7 @@ import z3
 from checker.proofs.claims import MAX_DATA, S, all_of, allowance, any_of, implies, neg, ule
 from checker.proofs.endpoint import (
     claim_failure,
+    sends_exactly,
     endpoint_states,
     event_kinds,
     symbolic_event,
@@ -40,10 +41,7 @@ def table6(v: dict, seq, ln):
 
 def _one_ack(br):
     """Exactly one <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with the values after the step."""
-    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"ACK"}):
-        return False
-    s, after = br.sent[0], br.config.v
-    return all_of(eq(s.seq, after["SND.NXT"]), eq(s.ack, after["RCV.NXT"]), eq(s.data, 0))
+    return sends_exactly(br, "ACK", br.config.v["SND.NXT"], br.config.v["RCV.NXT"])
 
 
 def _sends_ack(br):
@@ -55,27 +53,20 @@ def _sends_ack(br):
 
 def _rst_from_ack(br, seg):
     """Exactly <SEQ=SEG.ACK><CTL=RST> is sent (3.10.7.1-3.10.7.3)."""
-    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"RST"}):
-        return False
-    return all_of(eq(br.sent[0].seq, seg.ack), eq(br.sent[0].data, 0))
+    return sends_exactly(br, "RST", seg.ack)
 
 
 def _rst_ack_of(br, seg):
     """Exactly <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> is sent (3.10.7.1)."""
-    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"RST", "ACK"}):
-        return False
-    s = br.sent[0]
-    return all_of(eq(s.seq, 0), eq(s.ack, add(seg.seq, seg.len)), eq(s.data, 0))
+    return sends_exactly(br, "RST,ACK", 0, add(seg.seq, seg.len))
 
 
 def _syn_ack_of(br, seg):
     """Exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> of the new TCB, which
     took IRS = SEG.SEQ (3.10.7.2 third)."""
-    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"SYN", "ACK"}):
-        return False
-    s, after = br.sent[0], br.config.v
-    return all_of(eq(s.seq, after["ISS"]), eq(s.ack, after["RCV.NXT"]), eq(after["RCV.NXT"], add(seg.seq, 1)),
-                  eq(s.data, 0))
+    after = br.config.v
+    return all_of(sends_exactly(br, "SYN,ACK", after["ISS"], after["RCV.NXT"]),
+                  eq(after["RCV.NXT"], add(seg.seq, 1)))
 
 
 def _syn_window(br, seg) -> tuple[str, list, object]:
@@ -157,6 +148,11 @@ FIN_RECEIVED = (S.CLOSE_WAIT, S.CLOSING, S.LAST_ACK, S.TIME_WAIT)
 BOUND = "RCV.NXT advances by at most RCV.WND"
 
 
+def _synrcvd_ack_ok(v: dict, seg) -> list:
+    """SYN-RECEIVED's acceptable ACK: SND.UNA < SEG.ACK =< SND.NXT (3.10.7.4 fifth)."""
+    return [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]
+
+
 def _syn_received_syn_claims(cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
     """A SYN arriving in SYN-RECEIVED (without RST). The peer's SYN again
     (SEG.SEQ = IRS) is old but for what follows it: with ACK it is the
@@ -169,7 +165,7 @@ def _syn_received_syn_claims(cfg: SymConfig, seg, br) -> list[tuple[str, list, o
     rst, syn, ackf = (boolean(x) for x in (seg.rst, seg.syn, seg.ackf))
     passive = boolean(v["PASSIVE"])
     again = [syn, neg(rst), eq(seg.seq, v["IRS"])]
-    good_ack = [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]
+    good_ack = _synrcvd_ack_ok(v, seg)
     other = [syn, neg(rst), ne(seg.seq, v["IRS"]), table6(v, seg.seq, seg.len)]
     return [("SYN-RECEIVED: the peer's SYN again with an acceptable ACK completes the simultaneous open: "
              "ESTABLISHED (Figure 7 line 7; 3.10.7.4 first: only the new parts are processed)",
@@ -195,10 +191,7 @@ def _syn_received_syn_claims(cfg: SymConfig, seg, br) -> list[tuple[str, list, o
 
 def _syn_ack_again(cfg: SymConfig, br):
     """Exactly one <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> of the TCB as it is."""
-    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"SYN", "ACK"}):
-        return False
-    s = br.sent[0]
-    return all_of(eq(s.seq, cfg.v["ISS"]), eq(s.ack, cfg.v["RCV.NXT"]), eq(s.data, 0))
+    return sends_exactly(br, "SYN,ACK", cfg.v["ISS"], cfg.v["RCV.NXT"])
 
 
 def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, list, object]]:
@@ -216,7 +209,7 @@ def _allowance_claims(state: State, cfg: SymConfig, seg, br) -> list[tuple[str, 
         out.append(("a zero window still takes a valid ACK: SND.WND <- SEG.WND (3.10.7.4 first: special "
                     "allowance)", zero + [neg(rst), ackf, in_range], window_taken))
     if state is S.SYN_RECEIVED:
-        good_ack = [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]
+        good_ack = _synrcvd_ack_ok(v, seg)
         out.append(("a zero window still takes a valid ACK: SYN-RECEIVED enters ESTABLISHED, SND.WND <- SEG.WND "
                     "(3.10.7.4 first: special allowance; fifth)", zero + [neg(rst), ackf] + good_ack,
                     all_of(br.config.state is S.ESTABLISHED, eq(br.config.v["SND.WND"], seg.wnd))
@@ -265,7 +258,7 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
     plain = [neg(rst), neg(syn)]
     out = [("an acceptable segment with the ACK bit off is dropped (3.10.7.4 fifth)", plain + [neg(ackf)], ok)]
     if state is S.SYN_RECEIVED:
-        good_ack = [lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])]  # SND.UNA < SEG.ACK =< SND.NXT
+        good_ack = _synrcvd_ack_ok(v, seg)
         out.append(("an acceptable ACK sets SND.WND <- SEG.WND (3.10.7.4 fifth SYN-RECEIVED)",
                     plain + [ackf] + good_ack,
                     implies(br.config.state not in (S.CLOSED, S.LISTEN), eq(br.config.v["SND.WND"], seg.wnd))))
@@ -277,7 +270,7 @@ def _step_claims(state: State, cfg: SymConfig, seg, br, seq_rows) -> list[tuple[
                     all_of(same, _rst_from_ack(br, seg))))
     if state in (S.SYN_RECEIVED, S.ESTABLISHED, S.FIN_WAIT_1, S.FIN_WAIT_2):
         # the ACK test that lets text on: SYN-RECEIVED's, or the synchronized states' "not beyond SND.NXT"
-        passes = ([lt(v["SND.UNA"], seg.ack), le(seg.ack, v["SND.NXT"])] if state is S.SYN_RECEIVED
+        passes = (_synrcvd_ack_ok(v, seg) if state is S.SYN_RECEIVED
                   else [neg(lt(v["SND.NXT"], seg.ack))])
         # the segment's text and FIN cover RCV.NXT: something new starts there
         covers = [ult(sub(v["RCV.NXT"], seg.seq), seg.len), ult(0, v["RCV.WND"])]

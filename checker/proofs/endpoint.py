@@ -9,10 +9,9 @@ import time
 import z3
 
 from checker.proofs.claims import S, all_of, endpoint_invariant, environment_facts, step_claims
-from checker.proofs.replay import concrete_event, event_of_kind, step_cex, witness
+from checker.proofs.replay import concrete_event, consistent, event_of_kind, step_cex, witness
 from checker.proofs.symbolic import RESET_STATES, Branch, SymConfig, SymSegment, boolean
 from checker.result import FAIL, CheckResult
-from checker.solving import satisfiable
 from model import expr as X
 from model.config import Config
 from model.events import Arrive, Open, Send
@@ -44,12 +43,19 @@ def symbolic_endpoint(state: State, prefix: str = "") -> tuple[SymConfig, list]:
     return c, facts
 
 
+def sends_exactly(br: Branch, flags: str, seq, ack=None):
+    """Exactly one segment is sent: control bits `flags` ("RST,ACK"), no
+    data, SEQ = `seq` and, when given, ACK = `ack` (z3 terms or ints)."""
+    if len(br.sent) != 1 or br.sent[0].flags != frozenset(flags.split(",")):
+        return False
+    s = br.sent[0]
+    return all_of(eq(s.seq, seq), eq(s.data, 0), *([eq(s.ack, ack)] if ack is not None else []))
+
+
 def vacuous(name, ref, t0, state, facts) -> CheckResult | None:
     """A FAIL if the assumptions about `state` are contradictory (then every
     claim would be proved vacuously)."""
-    s = z3.Solver()  # sat or unsat is all it asks (no model: `mutate` remembers the answer)
-    s.add(*[boolean(f) for f in facts if not (isinstance(f, bool) and f)])
-    if satisfiable(s):
+    if consistent(facts):
         return None
     return CheckResult(name, ref, FAIL, f"FAILED: the invariant of {state} is contradictory (a vacuous proof)",
                        time.perf_counter() - t0, counterexample={"kind": "facts", "why": f"no configuration "

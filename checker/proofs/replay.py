@@ -118,13 +118,23 @@ def concrete_event(ev, m):
     return ev
 
 
-def witness(facts, conds, timeout_ms: int = 60_000):
-    """A z3 model of facts and conds, or None when they are unsat."""
+def _solver_of(facts, conds, timeout_ms: int) -> z3.Solver:
     s = z3.Solver()
     s.set("timeout", timeout_ms)
-    s.add(*[boolean(f) for f in facts if not (isinstance(f, bool) and f)])
-    s.add(*[boolean(c) for c in conds if not (isinstance(c, bool) and c)])
+    s.add(*[boolean(f) for f in list(facts) + list(conds) if not (isinstance(f, bool) and f)])
+    return s
+
+
+def witness(facts, conds, timeout_ms: int = 60_000):
+    """A z3 model of facts and conds, or None when they are unsat."""
+    s = _solver_of(facts, conds, timeout_ms)
     return s.model() if satisfiable(s) else None
+
+
+def consistent(facts, timeout_ms: int = 60_000) -> bool:
+    """Whether facts are satisfiable; asks for no model (so that `mutate`'s
+    memo can answer it again)."""
+    return satisfiable(_solver_of(facts, [], timeout_ms))
 
 
 def first_witness(facts, queries: list[list]):

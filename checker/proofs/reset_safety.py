@@ -9,7 +9,7 @@ import time
 import z3
 
 from checker.proofs.claims import MAX_DATA, S, all_of, any_of, implies, neg
-from checker.proofs.endpoint import endpoint_states, symbolic_segment, unchanged
+from checker.proofs.endpoint import endpoint_states, sends_exactly, symbolic_segment, unchanged
 from checker.proofs.replay import step_cex, witness
 from checker.proofs.symbolic import Branch, Executor, SymConfig, SymSegment, boolean, segment_facts
 from checker.result import FAIL, PASS, CheckResult, check
@@ -23,10 +23,7 @@ from model.state import OTHER_STATES, SYNCHRONIZED, State
 
 def _challenge_ack(cfg: SymConfig, br: Branch):
     """Exactly one segment, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, is sent."""
-    if len(br.sent) != 1 or br.sent[0].flags != frozenset({"ACK"}):
-        return False
-    s = br.sent[0]
-    return all_of(eq(s.seq, cfg.v["SND.NXT"]), eq(s.ack, cfg.v["RCV.NXT"]), eq(s.data, 0))
+    return sends_exactly(br, "ACK", cfg.v["SND.NXT"], cfg.v["RCV.NXT"])
 
 
 def _reset_target(state: State, cfg: SymConfig, br: Branch):
