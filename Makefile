@@ -6,10 +6,12 @@ BIN := $(VENV)/bin
 
 .PHONY: verify test deep clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml setup.py checker/analysis/_csearch.c
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	@$(BIN)/python -c 'import checker.analysis._csearch' 2>/dev/null || \
+	  echo "note: the explorer's compiled loop did not build (no C compiler?); it runs in pure Python, slower" >&2
 	touch $@
 
 verify: $(BIN)/.installed

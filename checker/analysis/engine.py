@@ -53,6 +53,8 @@ class Dense:
         self.part_id: dict[tuple, int] = {}
         self.sig: list[int] = []  # L -> its signature as seen by the peer's memo (unshifted)
         self.hot = bytearray()  # L -> 1 when its incarnation count must be renumbered
+        self.inc: list[int] = []  # L -> its incarnation count (ghost[0])
+        self.iss: list[int] = []  # L -> its configuration's ISS
         self.sig_id: dict[tuple, int] = {}
         self.chans: list[tuple] = [()]
         self.chan_id: dict[tuple, int] = {(): 0}
@@ -67,6 +69,8 @@ class Dense:
                 raise OverflowError("more endpoint parts than the packed state holds")
             self.parts.append(key)
             self.hot.append(ghost[0] >= self.space.inc_limit)
+            self.inc.append(ghost[0])
+            self.iss.append(self.space.cfgs[cfg].iss)
             s = (ghost[0], self.space.cfgs[cfg].iss)
             self.sig.append(self.sig_id.setdefault(s, len(self.sig_id)))
         return i
@@ -218,14 +222,60 @@ class Exploration:
         return sum(1 for _ in self.where(pred))
 
 
-class _Pieces:
-    """The memoised pieces of one endpoint's moves (`_Space.room`,
-    `spontaneous`, `time_wait`, `deliveries`, `faults`, `old_syn`) in
-    dense form: new parts pre-shifted into the endpoint's field, channels
-    as ids. Each memo key holds exactly what its piece reads."""
+class _Host:
+    """The pieces of an endpoint's moves (`_Space.room`, `spontaneous`,
+    `time_wait`, `deliveries`, `faults`, `old_syn`) in dense form: parts
+    and channels as ids, moves as tuples of ints. Both loops ask it on a
+    memo miss: the compiled one (`_csearch`, which also reads `inc`, `iss`,
+    `hot` and `chan_len` as they grow) and `_Pieces`."""
 
-    def __init__(self, dn: Dense, side: int):
-        self.dn, self.sp, self.side = dn, dn.space, side
+    def __init__(self, dn: Dense):
+        self.dn, self.sp = dn, dn.space
+        self.inc, self.iss, self.hot, self.chan_len = dn.inc, dn.iss, dn.hot, dn.chan_len
+
+    def _dense(self, moves: list, with_inbox: bool = False) -> tuple:
+        dn = self.dn
+        if with_inbox:
+            return tuple((dn.part(cfg, budget, ghost), dn.chan(items), dn.chan(inbox), label[6])
+                         for label, cfg, budget, ghost, items, inbox, _old in moves)
+        return tuple((dn.part(cfg, budget, ghost), dn.chan(items)) for label, cfg, budget, ghost, items, _i, _o in moves)
+
+    def spont(self, side: int, L: int, room: int) -> tuple:
+        return self._dense(self.sp.spontaneous(side, *self.dn.parts[L], room))
+
+    def tw(self, side: int, L: int) -> tuple:
+        return self._dense(self.sp.time_wait(side, *self.dn.parts[L]))
+
+    def deliv(self, side: int, L: int, cin: int) -> tuple:
+        # the peer's incarnation only labels a late segment: the dense entries keep no labels
+        return self._dense(self.sp.deliveries(side, *self.dn.parts[L], self.dn.chans[cin], 0), with_inbox=True)
+
+    def faults(self, side: int, cin: int, n_out: int) -> tuple:
+        # faults change no endpoint: any part will do for the call, only the inbox is kept
+        return tuple(self.dn.chan(m[5]) for m in self.sp.faults(side, 0, (), (), self.dn.chans[cin], n_out))
+
+    def old(self, side: int, L: int, peer_iss: int) -> tuple:
+        return self._dense(self.sp.old_syn(side, *self.dn.parts[L], peer_iss))
+
+    def app(self, c: int, items: int) -> tuple:
+        chans = self.dn.chans
+        return (self.dn.chan(chans[c] + chans[items]),)
+
+    def room(self, cout: int, cin: int, mine: int, peer_inc: int) -> tuple:
+        chans = self.dn.chans
+        return (self.sp.room(chans[cout], chans[cin], mine, peer_inc),)
+
+    def renumber(self, k: int) -> int:
+        return self.dn.pack(renumbered(self.dn.unpack(k), self.sp.inc_limit))
+
+
+class _Pieces:
+    """The host's pieces memoised for the pure-Python loop, new parts
+    pre-shifted into the endpoint's field. Each memo key holds exactly
+    what its piece reads."""
+
+    def __init__(self, host: _Host, side: int):
+        self.host, self.dn, self.side = host, host.dn, side
         self.own_shift = S_LA if side == 0 else S_LB
         self.spont: dict[int, tuple] = {}
         self.tw: dict[int, tuple] = {}
@@ -233,42 +283,28 @@ class _Pieces:
         self.faults: dict[int, tuple] = {}
         self.old: dict[tuple, tuple] = {}
 
-    def _dense(self, moves: list, with_inbox: bool = False) -> tuple:
-        dn, sh = self.dn, self.own_shift
-        out = []
-        for label, cfg, budget, ghost, items, inbox, _old in moves:
-            entry = (dn.part(cfg, budget, ghost) << sh, dn.chan(items))
-            if with_inbox:
-                entry += (dn.chan(inbox), label[6])
-            out.append(entry)
-        return tuple(out)
+    def _shifted(self, moves: tuple) -> tuple:
+        sh = self.own_shift
+        return tuple((m[0] << sh,) + m[1:] for m in moves)
 
     def spont_miss(self, L: int, room: int) -> tuple:
-        cfg, budget, ghost = self.dn.parts[L]
-        out = self.spont[(L << 4) | room] = self._dense(self.sp.spontaneous(self.side, cfg, budget, ghost, room))
+        out = self.spont[(L << 4) | room] = self._shifted(self.host.spont(self.side, L, room))
         return out
 
     def tw_miss(self, L: int) -> tuple:
-        cfg, budget, ghost = self.dn.parts[L]
-        out = self.tw[L] = self._dense(self.sp.time_wait(self.side, cfg, budget, ghost))
+        out = self.tw[L] = self._shifted(self.host.tw(self.side, L))
         return out
 
     def deliv_miss(self, L: int, cin: int) -> tuple:
-        cfg, budget, ghost = self.dn.parts[L]
-        # the peer's incarnation only labels a late segment: the dense entries do not keep labels
-        moves = self.sp.deliveries(self.side, cfg, budget, ghost, self.dn.chans[cin], 0)
-        out = self.deliv[(L << W) | cin] = self._dense(moves, with_inbox=True)
+        out = self.deliv[(L << W) | cin] = self._shifted(self.host.deliv(self.side, L, cin))
         return out
 
     def faults_miss(self, cin: int, n_out: int, key: int) -> tuple:
-        # faults change no endpoint: any part will do for the call, only the inbox is kept
-        moves = self.sp.faults(self.side, 0, (), (), self.dn.chans[cin], n_out)
-        out = self.faults[key] = tuple(self.dn.chan(m[5]) for m in moves)
+        out = self.faults[key] = self.host.faults(self.side, cin, n_out)
         return out
 
     def old_miss(self, L: int, peer_iss: int) -> tuple:
-        cfg, budget, ghost = self.dn.parts[L]
-        out = self.old[(L, peer_iss)] = self._dense(self.sp.old_syn(self.side, cfg, budget, ghost, peer_iss))
+        out = self.old[(L, peer_iss)] = self._shifted(self.host.old(self.side, L, peer_iss))
         return out
 
 
@@ -328,14 +364,37 @@ def _side_moves(pc: _Pieces, k: int, side: int, tools) -> tuple:
     return tuple(hs), bad
 
 
-def search(model, opts, max_states: int = 3_000_000, progress=None) -> Exploration:
+try:  # the compiled loop (setup.py builds it; without a C compiler the pure-Python one runs)
+    from checker.analysis import _csearch
+except ImportError:  # pragma: no cover - depends on the install
+    _csearch = None
+
+COMPILED = _csearch is not None
+
+
+def search(model, opts, max_states: int = 3_000_000, progress=None, compiled: bool | None = None) -> Exploration:
     """Breadth-first search of the reachable global states, stopping at
     `max_states` (then `truncated`). `progress(states, queue, seconds)` is
-    called every 20,000 new states."""
+    called every 20,000 new states. `compiled`: the C loop (default when
+    it is built) or the pure-Python one; both give the same graph."""
     t0 = time.perf_counter()
     sp = _Space(model, opts)
     dn = Dense(sp)
+    host = _Host(dn)
     start = dn.pack(sp.start())
+    if compiled is None:
+        compiled = COMPILED
+    if compiled:
+        if _csearch is None:
+            raise RuntimeError("the compiled search loop is not built (checker/analysis/_csearch.c; pip install -e .)")
+        report = None if progress is None else (lambda v, q: progress(v, q, time.perf_counter() - t0))
+        keys, offs, tgts, broken, truncated = _csearch.search(
+            host, start, opts.capacity, opts.opens > 1, opts.loss or opts.duplication, max_states, report)
+        offsets, targets = array("q"), array("I")
+        offsets.frombytes(offs)
+        targets.frombytes(tgts)
+        return Exploration(sp, opts, Compact(offsets, targets), States(dn, keys), time.perf_counter() - t0,
+                           bool(truncated), broken, dn)
     ids = {start: 0}
     keys = [start]
     offsets = array("q", [0])
@@ -343,7 +402,6 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
     broken: list = []
     truncated = False
     report = 20_000  # the next progress report, in states
-    chans = dn.chans
     appended: dict[int, int] = {}  # (channel << W) | items -> channel with the items at its end
     rooms: dict[tuple, int] = {}
 
@@ -351,18 +409,18 @@ def search(model, opts, max_states: int = 3_000_000, progress=None) -> Explorati
         k2 = (c << W) | items
         r = appended.get(k2)
         if r is None:
-            r = appended[k2] = dn.chan(chans[c] + chans[items])
+            r = appended[k2] = host.app(c, items)[0]
         return r
 
     def room_of(cout: int, cin: int, mine: int, peer_inc: int) -> int:
         k2 = (cout, cin, mine, peer_inc)
         r = rooms.get(k2)
         if r is None:
-            r = rooms[k2] = sp.room(chans[cout], chans[cin], mine, peer_inc)
+            r = rooms[k2] = host.room(cout, cin, mine, peer_inc)[0]
         return r
 
     tools = (dn, opts.capacity, opts.opens > 1, opts.loss or opts.duplication, app, room_of)
-    pieces = (_Pieces(dn, 0), _Pieces(dn, 1))
+    pieces = (_Pieces(host, 0), _Pieces(host, 1))
     # per side: (the state without the peer's part | the peer's signature) -> (moves, what broke)
     memo_a: dict[int, tuple] = {}
     memo_b: dict[int, tuple] = {}

@@ -131,3 +131,62 @@ def test_renumbering_incarnations_keeps_every_verdict_and_counterexample_length(
     _same(merged, explore(standard, opts, plain=True))
     assert verdicts(merged) == want
     assert verdicts(explore(broken, opts)) == want_broken
+
+
+# --- the compiled loop (checker/analysis/_csearch.c) -------------------------------------
+
+from checker.analysis import engine  # noqa: E402
+
+needs_c = pytest.mark.skipif(not engine.COMPILED, reason="the compiled search loop is not built (no C compiler "
+                                                         "at install: pip install -e . builds it)")
+
+
+def _loops(make, opts, **kw):
+    return (engine.search(make(), opts, compiled=True, **kw), engine.search(make(), opts, compiled=False, **kw))
+
+
+@needs_c
+@pytest.mark.parametrize("opts", CONFIGS + [LOSSY.with_(abort=True, capacity=2)],
+                         ids=[o.label() for o in CONFIGS] + ["k2-lossy-old-syn"])
+def test_compiled_and_python_loops_build_the_same_graph(opts):
+    c, p = _loops(lambda: load_model(None), opts)
+    _same(c, p)
+    assert c.dense.parts == p.dense.parts and c.dense.chans == p.dense.chans  # interned in the same order
+
+
+@needs_c
+@pytest.mark.parametrize("make, opts", [(_deadlock_variant, RELIABLE), (_livelock_variant, RELIABLE),
+                                        (lambda: load_model("no_time_wait"), LOSSY),
+                                        (lambda: load_model("two_way_handshake"), LOSSY)],
+                         ids=["deadlock", "livelock", "no_time_wait", "two_way_handshake"])
+def test_compiled_and_python_loops_agree_where_checks_fail(make, opts):
+    c, p = _loops(make, opts)
+    _same(c, p)
+    assert any(x(c).failed for x in COMPOSED_CHECKS)
+
+
+@needs_c
+def test_compiled_loop_cut_at_the_cap_and_renumbering(monkeypatch):
+    c, p = _loops(lambda: load_model(None), LOSSY.with_(abort=True), max_states=2000)
+    assert c.truncated and c.n_states == 2000
+    _same(c, p)
+    from checker.analysis.space import _Space
+
+    monkeypatch.setattr(_Space, "inc_limit", 2)  # many parts renumbered (the host's `renumber`)
+    opts = Options(loss=False, old_syn=False, abort=False, opens=3, data=0)
+    c, p = _loops(lambda: load_model(None), opts)
+    _same(c, p)
+
+
+@needs_c
+def test_compiled_loop_reports_progress_and_stops_on_an_exception():
+    seen = []
+    engine.search(load_model(None), CONFIGS[4], compiled=True,
+                  progress=lambda v, q, t: seen.append((v, q, t)))
+    assert seen and seen[0][0] == 20_000 and all(t >= 0 for _, _, t in seen)
+
+    def stop(v, q, t):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.search(load_model(None), CONFIGS[4], compiled=True, progress=stop)

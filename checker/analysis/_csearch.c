@@ -1,0 +1,565 @@
+/* The breadth-first search of `checker.analysis.engine.search`, compiled.
+ *
+ * Only the loop is here: the hash sets, the assembly of one endpoint's
+ * moves from memoised pieces and the graph arrays. What a move *is* stays
+ * in Python (`checker.analysis.space._Space` through the engine's `_Host`):
+ * on the first sight of a piece's key the host is asked, and its answer
+ * (interned part and channel ids) is kept here. So the semantics live once,
+ * in the table and `space`, and the successors come out in exactly the
+ * order `_Space.successors` yields them (a test compares node for node with
+ * the plain search and with the pure-Python `engine.search`).
+ *
+ * A global state is (L_A, L_B, C_AB, C_BA, old SYN): interned endpoint parts
+ * and channels, packed as the engine's int k = lo | hi << 59 with
+ * lo = old | C_BA << 1 | C_AB << 30 and hi = L_A | L_B << 29.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define W 29
+#define F ((1u << W) - 1)
+
+/* ---- an open-addressing hash map: 128-bit key -> uint64 value ---- */
+
+typedef struct {
+    uint64_t *k0, *k1, *val;
+    uint8_t *used;
+    size_t cap, n; /* cap a power of two */
+} Map;
+
+static uint64_t mix(uint64_t a, uint64_t b) {
+    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull + (a << 6) + (a >> 2));
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    return h;
+}
+
+static int map_init(Map *m, size_t cap) {
+    m->cap = cap;
+    m->n = 0;
+    m->k0 = malloc(cap * sizeof(uint64_t));
+    m->k1 = malloc(cap * sizeof(uint64_t));
+    m->val = malloc(cap * sizeof(uint64_t));
+    m->used = calloc(cap, 1);
+    if (!m->k0 || !m->k1 || !m->val || !m->used) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void map_free(Map *m) {
+    free(m->k0);
+    free(m->k1);
+    free(m->val);
+    free(m->used);
+    m->k0 = m->k1 = m->val = NULL;
+    m->used = NULL;
+}
+
+/* The slot of the key: found (used) or where it goes. */
+static inline size_t map_slot(const Map *m, uint64_t a, uint64_t b) {
+    size_t mask = m->cap - 1, i = mix(a, b) & mask;
+    while (m->used[i] && (m->k0[i] != a || m->k1[i] != b))
+        i = (i + 1) & mask;
+    return i;
+}
+
+static int map_grow(Map *m) {
+    Map g;
+    if (map_init(&g, m->cap * 2) < 0)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->used[i]) {
+            size_t j = map_slot(&g, m->k0[i], m->k1[i]);
+            g.used[j] = 1;
+            g.k0[j] = m->k0[i];
+            g.k1[j] = m->k1[i];
+            g.val[j] = m->val[i];
+        }
+    g.n = m->n;
+    map_free(m);
+    *m = g;
+    return 0;
+}
+
+/* Put a new key (its slot from map_slot, not used). */
+static inline int map_put(Map *m, size_t slot, uint64_t a, uint64_t b, uint64_t v) {
+    m->used[slot] = 1;
+    m->k0[slot] = a;
+    m->k1[slot] = b;
+    m->val[slot] = v;
+    if (++m->n * 2 > m->cap)
+        return map_grow(m);
+    return 0;
+}
+
+/* ---- growable arrays ---- */
+
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+} U32s;
+
+static int u32_push(U32s *a, uint32_t x) {
+    if (a->n == a->cap) {
+        size_t c = a->cap ? a->cap * 2 : 1024;
+        uint32_t *p = realloc(a->v, c * sizeof(uint32_t));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        a->v = p;
+        a->cap = c;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+typedef struct {
+    uint64_t *v;
+    size_t n, cap;
+} U64s;
+
+static int u64_push(U64s *a, uint64_t x) {
+    if (a->n == a->cap) {
+        size_t c = a->cap ? a->cap * 2 : 1024;
+        uint64_t *p = realloc(a->v, c * sizeof(uint64_t));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        a->v = p;
+        a->cap = c;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* ---- the search ---- */
+
+enum { P_SPONT, P_TW, P_DELIV, P_FAULTS, P_OLD, P_APP, P_ROOM };
+
+typedef struct {
+    PyObject *host;
+    /* what the host interned, mirrored: per part its incarnation count, its
+       ISS and whether it must be renumbered; per channel its length */
+    PyObject *py_inc, *py_iss, *py_hot, *py_chan_len;
+    U32s inc, iss, chan_len;
+    U32s hot; /* 0/1 */
+    Map pieces;  /* (kind | side, key) -> offset << 20 | count into pool */
+    U32s pool;   /* piece entries, 2 or 4 uint32 each */
+    PyObject *brokes; /* list: pool's broke index - 1 -> the host's object */
+    int cap, many, lossy;
+} S;
+
+static int mirror_list(PyObject *list, U32s *into) {
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = (Py_ssize_t)into->n; i < n; i++) {
+        long x = PyLong_AsLong(PyList_GET_ITEM(list, i));
+        if (x == -1 && PyErr_Occurred())
+            return -1;
+        if (u32_push(into, (uint32_t)x) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* After any call into the host: copy what it interned since. */
+static int mirror(S *s) {
+    if (mirror_list(s->py_inc, &s->inc) < 0 || mirror_list(s->py_iss, &s->iss) < 0 ||
+        mirror_list(s->py_chan_len, &s->chan_len) < 0)
+        return -1;
+    Py_ssize_t n = PyByteArray_GET_SIZE(s->py_hot);
+    const char *h = PyByteArray_AS_STRING(s->py_hot);
+    for (Py_ssize_t i = (Py_ssize_t)s->hot.n; i < n; i++)
+        if (u32_push(&s->hot, (uint32_t)h[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static uint32_t as_u32(PyObject *o, int *err) {
+    long x = PyLong_AsLong(o);
+    if (x == -1 && PyErr_Occurred())
+        *err = 1;
+    return (uint32_t)x;
+}
+
+/* The pool entry (offset << 20 | count) of a piece under (kind, side,
+   extra, key), if known. */
+static inline int piece_known(S *s, uint64_t a, uint64_t key, uint64_t *out) {
+    size_t slot = map_slot(&s->pieces, a, key);
+    if (!s->pieces.used[slot])
+        return 0;
+    *out = s->pieces.val[slot];
+    return 1;
+}
+
+/* A miss: `method(*args)` of the host returns a sequence of tuples of
+   `width` ints (for P_DELIV the 4th item is what broke: falsy for nothing)
+   or, for width 1, of bare ints; kept in the pool under (a, key). */
+static int piece_fill(S *s, int kind, uint64_t a, uint64_t key, uint64_t *out, const char *method, PyObject *args,
+                      int width) {
+    if (!args)
+        return -1;
+    PyObject *fn = PyObject_GetAttrString(s->host, method);
+    if (!fn) {
+        Py_DECREF(args);
+        return -1;
+    }
+    PyObject *r = PyObject_CallObject(fn, args);
+    Py_DECREF(fn);
+    Py_DECREF(args);
+    if (!r)
+        return -1;
+    PyObject *seq = PySequence_Fast(r, "a piece is a sequence");
+    Py_DECREF(r);
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    uint64_t off = s->pool.n;
+    int err = 0;
+    if (n >= (1 << 20)) {
+        PyErr_SetString(PyExc_OverflowError, "a piece with more than 2^20 moves");
+        err = 1;
+    }
+    for (Py_ssize_t i = 0; i < n && !err; i++) {
+        PyObject *e = PySequence_Fast_GET_ITEM(seq, i);
+        if (width == 1) {
+            uint32_t v = as_u32(e, &err);
+            if (!err && u32_push(&s->pool, v) < 0)
+                err = 1;
+            continue;
+        }
+        for (int j = 0; j < width && !err; j++) {
+            PyObject *x = PyTuple_GetItem(e, j);
+            if (!x) {
+                err = 1;
+                break;
+            }
+            uint32_t v = 0;
+            if (kind == P_DELIV && j == 3) {
+                int t = PyObject_IsTrue(x);
+                if (t < 0 || (t && PyList_Append(s->brokes, x) < 0)) {
+                    err = 1;
+                    break;
+                }
+                if (t)
+                    v = (uint32_t)PyList_GET_SIZE(s->brokes);
+            } else
+                v = as_u32(x, &err);
+            if (!err && u32_push(&s->pool, v) < 0)
+                err = 1;
+        }
+    }
+    Py_DECREF(seq);
+    if (err || mirror(s) < 0)
+        return -1;
+    *out = (off << 20) | (uint64_t)n;
+    return map_put(&s->pieces, map_slot(&s->pieces, a, key), a, key, *out);
+}
+
+#define KEY_A(kind, side, extra) (((uint64_t)(extra) << 16) | ((uint64_t)(side) << 8) | (uint64_t)(kind))
+/* e <- the piece, asking the host on a miss (args built only then) */
+#define PIECE(kind, side, extra, key, method, width, ...)                                                        \
+    do {                                                                                                         \
+        uint64_t a_ = KEY_A(kind, side, extra), k_ = (key);                                                      \
+        if (!piece_known(s, a_, k_, &e) &&                                                                       \
+            piece_fill(s, kind, a_, k_, &e, method, Py_BuildValue(__VA_ARGS__), width) < 0)                      \
+            return -1;                                                                                           \
+    } while (0)
+
+/* A channel with the channel `items` appended (interned by the host). */
+static int app(S *s, uint32_t c, uint32_t items, uint32_t *out) {
+    uint64_t e;
+    PIECE(P_APP, 0, 0, ((uint64_t)c << 32) | items, "app", 1, "(II)", c, items);
+    *out = s->pool.v[e >> 20];
+    return 0;
+}
+
+typedef struct {
+    uint32_t own, cout, cin, old, broke;
+} Move;
+
+typedef struct {
+    Move *v;
+    size_t n, cap;
+} Moves;
+
+static int move_push(Moves *m, uint32_t own, uint32_t cout, uint32_t cin, uint32_t old, uint32_t broke) {
+    if (m->n == m->cap) {
+        size_t c = m->cap ? m->cap * 2 : 64;
+        Move *p = realloc(m->v, c * sizeof(Move));
+        if (!p) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        m->v = p;
+        m->cap = c;
+    }
+    Move x = {own, cout, cin, old, broke};
+    m->v[m->n++] = x;
+    return 0;
+}
+
+/* One endpoint's moves, in `_Space.side_successors`'s order (the engine's
+   `_side_moves`): user calls and timeouts while there is room, TIME-WAIT's
+   end on an empty network, deliveries and faults of the inbox, the old SYN. */
+static int side_moves(S *s, int side, uint32_t L, uint32_t P, uint32_t cout, uint32_t cin, uint32_t old,
+                      uint32_t cab, uint32_t cba, Moves *out) {
+    uint64_t e;
+    uint32_t room;
+    out->n = 0;
+    if (s->many) {
+        uint32_t mine = s->inc.v[L], peer = s->inc.v[P];
+        PIECE(P_ROOM, 0, ((uint64_t)mine << 24) | peer, ((uint64_t)cout << 32) | cin, "room", 1, "(IIII)", cout, cin,
+              mine, peer);
+        room = s->pool.v[e >> 20];
+    } else {
+        uint32_t lo = s->chan_len.v[cout], li = s->chan_len.v[cin];
+        room = li <= (uint32_t)s->cap ? (lo < (uint32_t)s->cap ? (uint32_t)s->cap - lo : 0) : 0;
+    }
+    if (room) {
+        PIECE(P_SPONT, side, 0, ((uint64_t)L << 4) | room, "spont", 2, "(iII)", side, L, room);
+        for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
+            uint32_t *p = s->pool.v + (e >> 20) + 2 * j, c = cout;
+            if (p[1] && app(s, cout, p[1], &c) < 0)
+                return -1;
+            if (move_push(out, p[0], c, cin, old, 0) < 0)
+                return -1;
+        }
+    }
+    if (!cab && !cba) {
+        PIECE(P_TW, side, 0, L, "tw", 2, "(iI)", side, L);
+        for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
+            uint32_t *p = s->pool.v + (e >> 20) + 2 * j, c = 0;
+            if (p[1] && app(s, 0, p[1], &c) < 0)
+                return -1;
+            if (move_push(out, p[0], c, 0, old, 0) < 0)
+                return -1;
+        }
+    }
+    if (cin) {
+        PIECE(P_DELIV, side, 0, ((uint64_t)L << 32) | cin, "deliv", 4, "(iII)", side, L, cin);
+        for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
+            uint32_t *p = s->pool.v + (e >> 20) + 4 * j, c = cout;
+            if (p[1] && app(s, cout, p[1], &c) < 0)
+                return -1;
+            if (move_push(out, p[0], c, p[2], old, p[3]) < 0)
+                return -1;
+        }
+        if (s->lossy) {
+            uint32_t fits = s->chan_len.v[cout] <= (uint32_t)s->cap;
+            PIECE(P_FAULTS, side, 0, ((uint64_t)cin << 1) | fits, "faults", 1, "(iII)", side, cin, s->chan_len.v[cout]);
+            for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++)
+                if (move_push(out, L, cout, s->pool.v[(e >> 20) + j], old, 0) < 0)
+                    return -1;
+        }
+    }
+    if (old) {
+        uint32_t peer_iss = s->iss.v[P];
+        PIECE(P_OLD, side, 0, ((uint64_t)L << 32) | peer_iss, "old", 2, "(iII)", side, L, peer_iss);
+        for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
+            uint32_t *p = s->pool.v + (e >> 20) + 2 * j, c = cout;
+            if (p[1] && app(s, cout, p[1], &c) < 0)
+                return -1;
+            if (move_push(out, p[0], c, cin, 0, 0) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *to_int(uint64_t lo, uint64_t hi) {
+    unsigned char b[16];
+    unsigned __int128 k = (unsigned __int128)lo | ((unsigned __int128)hi << 59);
+    for (int i = 0; i < 16; i++)
+        b[i] = (unsigned char)(k >> (8 * i));
+    return _PyLong_FromByteArray(b, 16, 1, 0);
+}
+
+static int from_int(PyObject *o, uint64_t *lo, uint64_t *hi) {
+    unsigned char b[16];
+    if (_PyLong_AsByteArray((PyLongObject *)o, b, 16, 1, 0) < 0)
+        return -1;
+    unsigned __int128 k = 0;
+    for (int i = 15; i >= 0; i--)
+        k = (k << 8) | b[i];
+    *lo = (uint64_t)(k & (((unsigned __int128)1 << 59) - 1));
+    *hi = (uint64_t)(k >> 59);
+    return 0;
+}
+
+static PyObject *search(PyObject *self, PyObject *args) {
+    PyObject *host, *start, *progress;
+    int cap, many, lossy;
+    Py_ssize_t max_states;
+    if (!PyArg_ParseTuple(args, "OOiiinO", &host, &start, &cap, &many, &lossy, &max_states, &progress))
+        return NULL;
+    S s;
+    memset(&s, 0, sizeof s);
+    s.host = host;
+    s.cap = cap;
+    s.many = many;
+    s.lossy = lossy;
+    Map ids;
+    memset(&ids, 0, sizeof ids);
+    U64s keys_lo = {0}, keys_hi = {0}, offsets = {0};
+    U32s targets = {0};
+    Moves ma = {0}, mb = {0};
+    PyObject *result = NULL, *broken = NULL, *keys = NULL;
+    int truncated = 0;
+
+    s.py_inc = PyObject_GetAttrString(host, "inc");
+    s.py_iss = PyObject_GetAttrString(host, "iss");
+    s.py_hot = PyObject_GetAttrString(host, "hot");
+    s.py_chan_len = PyObject_GetAttrString(host, "chan_len");
+    s.brokes = PyList_New(0);
+    broken = PyList_New(0);
+    if (!s.py_inc || !s.py_iss || !s.py_hot || !s.py_chan_len || !s.brokes || !broken)
+        goto done;
+    if (!PyList_Check(s.py_inc) || !PyList_Check(s.py_iss) || !PyByteArray_Check(s.py_hot) ||
+        !PyList_Check(s.py_chan_len)) {
+        PyErr_SetString(PyExc_TypeError, "host: inc, iss, chan_len must be lists and hot a bytearray");
+        goto done;
+    }
+    if (mirror(&s) < 0 || map_init(&ids, 1 << 16) < 0 || map_init(&s.pieces, 1 << 12) < 0)
+        goto done;
+    uint64_t lo, hi;
+    if (from_int(start, &lo, &hi) < 0)
+        goto done;
+    if (map_put(&ids, map_slot(&ids, lo, hi), lo, hi, 0) < 0 || u64_push(&keys_lo, lo) < 0 ||
+        u64_push(&keys_hi, hi) < 0 || u64_push(&offsets, 0) < 0)
+        goto done;
+    size_t report = 20000;
+    uint32_t outs[4096];
+    for (size_t i = 0; i < keys_lo.n; i++) {
+        if ((i & 4095) == 0 && PyErr_CheckSignals() < 0)
+            goto done;
+        uint64_t klo = keys_lo.v[i], khi = keys_hi.v[i];
+        uint32_t old = klo & 1, cba = (klo >> 1) & F, cab = (klo >> 30) & F;
+        uint32_t la = khi & F, lb = (khi >> 29) & F;
+        if (side_moves(&s, 0, la, lb, cab, cba, old, cab, cba, &ma) < 0 ||
+            side_moves(&s, 1, lb, la, cba, cab, old, cab, cba, &mb) < 0)
+            goto done;
+        size_t nouts = 0;
+        for (int side = 0; side < 2; side++) {
+            Moves *m = side ? &mb : &ma;
+            for (size_t j = 0; j < m->n; j++) {
+                Move *x = &m->v[j];
+                uint32_t nla = side ? la : x->own, nlb = side ? x->own : lb;
+                uint32_t ncab = side ? x->cin : x->cout, ncba = side ? x->cout : x->cin;
+                uint64_t hlo = (uint64_t)x->old | ((uint64_t)ncba << 1) | ((uint64_t)ncab << 30);
+                uint64_t hhi = (uint64_t)nla | ((uint64_t)nlb << 29);
+                if (s.hot.v[nla] || s.hot.v[nlb]) {
+                    PyObject *k = to_int(hlo, hhi);
+                    if (!k)
+                        goto done;
+                    PyObject *r = PyObject_CallMethod(host, "renumber", "O", k);
+                    Py_DECREF(k);
+                    if (!r)
+                        goto done;
+                    int bad = from_int(r, &hlo, &hhi);
+                    Py_DECREF(r);
+                    if (bad < 0 || mirror(&s) < 0)
+                        goto done;
+                }
+                size_t slot = map_slot(&ids, hlo, hhi);
+                uint32_t v;
+                if (ids.used[slot])
+                    v = (uint32_t)ids.val[slot];
+                else {
+                    if (keys_lo.n >= (size_t)max_states) {
+                        truncated = 1;
+                        continue;
+                    }
+                    v = (uint32_t)keys_lo.n;
+                    if (map_put(&ids, slot, hlo, hhi, v) < 0 || u64_push(&keys_lo, hlo) < 0 ||
+                        u64_push(&keys_hi, hhi) < 0)
+                        goto done;
+                    if (v >= report) {
+                        report += 20000;
+                        if (progress != Py_None) {
+                            PyObject *r = PyObject_CallFunction(progress, "nn", (Py_ssize_t)v, (Py_ssize_t)(v - i));
+                            if (!r)
+                                goto done;
+                            Py_DECREF(r);
+                        }
+                    }
+                }
+                size_t q = 0;
+                while (q < nouts && outs[q] != v)
+                    q++;
+                if (q == nouts) {
+                    if (nouts == sizeof outs / sizeof outs[0]) {
+                        PyErr_SetString(PyExc_OverflowError, "more than 4096 successors of one state");
+                        goto done;
+                    }
+                    outs[nouts++] = v;
+                }
+                if (x->broke) {
+                    PyObject *t = Py_BuildValue("(nnO)", (Py_ssize_t)i, (Py_ssize_t)v,
+                                                PyList_GET_ITEM(s.brokes, x->broke - 1));
+                    if (!t || PyList_Append(broken, t) < 0) {
+                        Py_XDECREF(t);
+                        goto done;
+                    }
+                    Py_DECREF(t);
+                }
+            }
+        }
+        for (size_t q = 0; q < nouts; q++)
+            if (u32_push(&targets, outs[q]) < 0)
+                goto done;
+        if (u64_push(&offsets, targets.n) < 0)
+            goto done;
+    }
+    map_free(&ids);
+    keys = PyList_New((Py_ssize_t)keys_lo.n);
+    if (!keys)
+        goto done;
+    for (size_t i = 0; i < keys_lo.n; i++) {
+        PyObject *k = to_int(keys_lo.v[i], keys_hi.v[i]);
+        if (!k)
+            goto done;
+        PyList_SET_ITEM(keys, (Py_ssize_t)i, k);
+    }
+    result = Py_BuildValue("(Oy#y#Oi)", keys, (const char *)offsets.v, (Py_ssize_t)(offsets.n * 8),
+                           (const char *)targets.v, (Py_ssize_t)(targets.n * 4), broken, truncated);
+done:
+    map_free(&ids);
+    map_free(&s.pieces);
+    free(s.inc.v);
+    free(s.iss.v);
+    free(s.chan_len.v);
+    free(s.hot.v);
+    free(s.pool.v);
+    free(keys_lo.v);
+    free(keys_hi.v);
+    free(offsets.v);
+    free(targets.v);
+    free(ma.v);
+    free(mb.v);
+    Py_XDECREF(keys);
+    Py_XDECREF(broken);
+    Py_XDECREF(s.brokes);
+    Py_XDECREF(s.py_inc);
+    Py_XDECREF(s.py_iss);
+    Py_XDECREF(s.py_hot);
+    Py_XDECREF(s.py_chan_len);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"search", search, METH_VARARGS,
+     "search(host, start, capacity, many, lossy, max_states, progress) -> "
+     "(keys, offsets bytes (int64), targets bytes (uint32), broken, truncated)"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csearch",
+                                    "The compiled loop of checker.analysis.engine.search.", -1, methods};
+
+PyMODINIT_FUNC PyInit__csearch(void) { return PyModule_Create(&module); }
