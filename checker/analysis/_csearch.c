@@ -99,45 +99,29 @@ static inline int map_put(Map *m, size_t slot, uint64_t a, uint64_t b, uint64_t 
 
 /* ---- growable arrays ---- */
 
-typedef struct {
-    uint32_t *v;
-    size_t n, cap;
-} U32s;
-
-static int u32_push(U32s *a, uint32_t x) {
-    if (a->n == a->cap) {
-        size_t c = a->cap ? a->cap * 2 : 1024;
-        uint32_t *p = realloc(a->v, c * sizeof(uint32_t));
-        if (!p) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        a->v = p;
-        a->cap = c;
+/* A growable array of T and its push (-1 with MemoryError when full). */
+#define GROWABLE(Name, T, push)                                                                                  \
+    typedef struct {                                                                                             \
+        T *v;                                                                                                    \
+        size_t n, cap;                                                                                           \
+    } Name;                                                                                                      \
+    static int push(Name *a, T x) {                                                                              \
+        if (a->n == a->cap) {                                                                                    \
+            size_t c = a->cap ? a->cap * 2 : 1024;                                                               \
+            T *p = realloc(a->v, c * sizeof(T));                                                                 \
+            if (!p) {                                                                                            \
+                PyErr_NoMemory();                                                                                \
+                return -1;                                                                                       \
+            }                                                                                                    \
+            a->v = p;                                                                                            \
+            a->cap = c;                                                                                          \
+        }                                                                                                        \
+        a->v[a->n++] = x;                                                                                        \
+        return 0;                                                                                                \
     }
-    a->v[a->n++] = x;
-    return 0;
-}
 
-typedef struct {
-    uint64_t *v;
-    size_t n, cap;
-} U64s;
-
-static int u64_push(U64s *a, uint64_t x) {
-    if (a->n == a->cap) {
-        size_t c = a->cap ? a->cap * 2 : 1024;
-        uint64_t *p = realloc(a->v, c * sizeof(uint64_t));
-        if (!p) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        a->v = p;
-        a->cap = c;
-    }
-    a->v[a->n++] = x;
-    return 0;
-}
+GROWABLE(U32s, uint32_t, u32_push)
+GROWABLE(U64s, uint64_t, u64_push)
 
 /* ---- the search ---- */
 
