@@ -218,6 +218,11 @@ class Branch:
     seg_env: dict | None = None  # the segment fields after the pipeline (trimmed)
 
 
+# models kept by an Executor to settle feasibility without a query: the path
+# conditions of sibling branches share most conjuncts, so a recent model often fits
+MODELS_KEPT = 4
+
+
 class Executor:
     """Symbolic stepping under a set of assumptions (z3 facts)."""
 
@@ -227,6 +232,8 @@ class Executor:
         self.solver.set("timeout", timeout_ms)
         self.solver.add(*facts)
         self.checks = 0
+        self.hits = 0
+        self._models: list = []
 
     # -- deciding conditions under the current assumptions ---------------------
     def feasible(self, conds) -> bool:
@@ -239,11 +246,19 @@ class Executor:
         conds = [c for c in conds if not z3.is_true(c)]
         if not conds:
             return True
+        # a model found earlier that satisfies conds settles it without z3's search
+        for m in self._models:
+            if all(z3.is_true(m.eval(c, model_completion=True)) for c in conds):
+                self.hits += 1
+                return True
         self.checks += 1
         self.solver.push()
         self.solver.add(*conds)
         try:
-            return satisfiable(self.solver)
+            ok = satisfiable(self.solver)
+            if ok:
+                self._models = [self.solver.model()] + self._models[:MODELS_KEPT - 1]
+            return ok
         finally:
             self.solver.pop()
 
