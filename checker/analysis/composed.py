@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 
 from checker.analysis.explore import OLD, RESET, Exploration, is_final
-from checker.analysis.space import _sets_irs
+from checker.analysis.space import _sets_irs, refusing
 from checker.generate.ladder import ladder, ladder_json
-from checker.result import FAIL, NA, PASS, CheckResult, check
+from checker.result import FAIL, NA, PASS, CheckResult, check, not_checked
 from model.events import Arrive, Timeout
 from model.seq import add, le, lt
 from model.state import SYNCHRONIZED, State
@@ -88,6 +88,18 @@ def check_livelock(exp: Exploration) -> CheckResult:
             # R2 is for a half-open connection (3.5.1): the two TCBs are not one connection
             ended = retransmits and exp.opts.r2 and not any(paired(exp.pair(n)) for n in comp)
             (by_r2 if ended else bad).append((comp, retransmits))
+    # With a TCB bound (Options.tcbs) a component may be a trap only because
+    # the bound holds back a SYN: its way out is a run the bound cuts, so it
+    # is no verdict either way.
+    cut = [c for c in bad if exp.opts.tcbs and any(refusing(exp.opts, exp.state(n)) for n in c[0])]
+    if cut:
+        bad = [c for c in bad if c not in cut]
+    if cut and not bad:
+        return not_checked(check_livelock.check_name, check_livelock.check_ref,
+                           f"{len(cut)} attracting components without a final state, each holding a state where "
+                           f"the TCB bound (--max-tcbs {exp.opts.tcbs}) keeps a SYN from a listener: their way "
+                           "out may be a run the bound cuts (raise --max-tcbs)", time.perf_counter() - t0,
+                           run=exp.opts.label())
     why = ""
     target = None
     if bad:

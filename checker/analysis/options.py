@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 MAX_ISS = (1 << 32) - 1
+# the TCB bound stays below the explorer's renumbering threshold
+# (space.INC_LIMIT = 15 with OPENs and the old SYN on top), so the counts it
+# compares are the true ones
+MAX_TCBS = 8
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,15 @@ class Options:
       uses (`steps`).
     iss_a, iss_b: the endpoints' initial sequence numbers (3.4.1).
     rcv_wnd: both endpoints' constant receive window.
+    tcbs: at most this many TCBs per endpoint from SYNs taken in LISTEN (0:
+      no bound). A listener whose endpoint has created `tcbs` TCBs takes
+      no SYN from the channel: the SYN stays in the network, where the
+      lossy channel may lose it (so it needs `loss`: every run of the
+      bounded system is a run of the unbounded one). Why a bound at all:
+      every SYN that reaches LISTEN creates a TCB whose ISS is the previous
+      ISS + d (3.4.1's clock), and duplicated or reordered SYNs can do so
+      again and again, so the ISS walks the whole 2^32 circle: without the
+      bound such runs have about 2^32/d times as many states as with it.
     r2: R2 is finite (3.8.3, MUST-20: after R2 retransmissions of one
       segment, close the connection). It is what the user timeout of the
       runs with ABORT explores; in a run without them, no-livelock counts an
@@ -50,6 +63,7 @@ class Options:
     iss_a: int = MAX_ISS
     iss_b: int = 0x7FFFFFFF
     rcv_wnd: int = 4
+    tcbs: int = 0
     r2: bool = True
 
     def with_(self, **kw) -> "Options":
@@ -72,7 +86,8 @@ class Options:
         return (f"k={self.capacity} {self.faults()} {'abort' if self.abort else 'no-abort'} "
                 f"data={self.data} opens={self.opens} ISS=({self.iss_a:#x},{self.iss_b:#x})"
                 + (f" +{','.join(map(str, self.steps()))}" if self.opens > 1 else "")
-                + ("" if self.r2 or self.abort else " R2=inf"))
+                + ("" if self.r2 or self.abort else " R2=inf")
+                + (f" tcbs={self.tcbs}" if self.tcbs else ""))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -90,5 +105,10 @@ class Options:
             v = getattr(self, n)
             if not 0 <= v <= MAX_ISS:
                 raise ValueError(f"--{n.replace('_', '-')} must be in 0..2^32-1, got {v}")
+        if not 0 <= self.tcbs <= MAX_TCBS:
+            raise ValueError(f"--max-tcbs must be 0 (no bound) or 1..{MAX_TCBS}, got {self.tcbs}")
+        if self.tcbs and not self.loss:
+            raise ValueError("--max-tcbs needs --loss: a SYN the bound refuses stays in the network, "
+                             "and only a lossy channel can take it away")
         if not 1 <= self.rcv_wnd <= 1 << 30:
             raise ValueError(f"--rcv-wnd must be 1..2^30, got {self.rcv_wnd}")

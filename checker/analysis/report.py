@@ -135,6 +135,11 @@ def run_assumptions(o: Options) -> list[str]:
                    "R2 is finite (3.8.3, MUST-20): a cycle in which a side of a half-open connection "
                    "retransmits in every state ends by R2 (no-livelock counts such cycles apart; the runs "
                    "with the user timeout draw that ending)")
+    if o.tcbs:
+        out.append(f"at most {o.tcbs} TCB{'s' if o.tcbs > 1 else ''} per endpoint from SYNs taken in LISTEN "
+                   "(--max-tcbs): beyond it a listener leaves a SYN in the network, which may lose it; every "
+                   "bounded run is a run of the table (without the bound, each duplicated or reordered SYN "
+                   "that reaches LISTEN moves the ISS on by the clock's step, around all 2^32 values)")
     if o.opens > 1:
         out.append("segments of one incarnation arrive in order" + (" or not (--reordering)" if o.reordering else "")
                    + "; an earlier incarnation's may arrive late, behind a later one's")

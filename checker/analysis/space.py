@@ -105,6 +105,19 @@ def initial(opts: Options) -> Global:
                   budget, budget, 1 if opts.old_syn else 0)
 
 
+def refused(opts: Options, state: State, syn: bool, inc: int) -> bool:
+    """A SYN the TCB bound keeps from a listener (`Options.tcbs`): it stays
+    in the channel, which may lose it."""
+    return bool(opts.tcbs) and syn and state is State.LISTEN and inc >= opts.tcbs
+
+
+def refusing(opts: Options, g: "Global") -> bool:
+    """Whether the TCB bound holds back a delivery in global state g (a
+    move the unbounded system has here)."""
+    return any(refused(opts, x.state, s.syn, gh.inc) for x, inbox, gh in
+               ((g.a, g.ba, g.ghost_a), (g.b, g.ab, g.ghost_b)) for s in inbox)
+
+
 def iss_choices(opts: Options, side: int, cfg: Config, inc: int) -> tuple[int, ...]:
     """The ISN generator's choices for the next TCB of an endpoint (3.4.1):
     the configured ISS for the first; afterwards the previous ISS moved on
@@ -412,6 +425,8 @@ class _Space:
             late = 0 < tag < peer_inc  # it outlived its incarnation
             seg = self.segs[sid]
             here = cfgs[me]
+            if refused(opts, here.state, seg.syn, ghost[0]):
+                continue
             if here.state is State.LISTEN and seg.syn:
                 choices = iss_choices(opts, side, here, ghost[0])
             else:

@@ -55,6 +55,13 @@ def add_endpoint_args(p: argparse.ArgumentParser) -> None:
                    help=f"ISS of endpoint A (default {Options.iss_a:#x}: wraps at once)")
     p.add_argument("--iss-b", type=int_arg, default=Options.iss_b, metavar="N",
                    help=f"ISS of endpoint B (default {Options.iss_b:#x})")
+    p.add_argument("--max-tcbs", type=int_arg, default=Options.tcbs, metavar="N",
+                   help="at most N TCBs per endpoint from SYNs taken in LISTEN (default 0: no bound; needs "
+                        "--loss). Duplicated or reordered SYNs can reach a listener again and again, and each "
+                        "new TCB's ISS moves on by the clock's step: without a bound those runs walk the ISS "
+                        "round all 2^32 values and no search ends. Beyond the bound a listener leaves the SYN in "
+                        "the network, where it may be lost, so every bounded run is a real one; the bound is "
+                        "printed with every verdict")
     p.add_argument("--rcv-wnd", type=int_arg, default=Options.rcv_wnd, metavar="N",
                    help=f"receive window of both endpoints (default {Options.rcv_wnd})")
 

@@ -111,7 +111,7 @@ def options_from(args) -> tuple[Options, bool]:
     base = Options(capacity=args.channel_capacity, data=args.data, iss_a=args.iss_a, iss_b=args.iss_b,
                    opens=getattr(args, "opens", None) or 2,
                    iss_steps=tuple(getattr(args, "iss_steps", Options.iss_steps)),
-                   rcv_wnd=args.rcv_wnd, abort=not args.no_abort, r2=not getattr(args, "r2_infinite", False),
+                   rcv_wnd=args.rcv_wnd, tcbs=getattr(args, "max_tcbs", 0), abort=not args.no_abort, r2=not getattr(args, "r2_infinite", False),
                    loss=bool(given["loss"]), duplication=bool(given["duplication"]),
                    reordering=bool(given["reordering"]), old_syn=bool(given["old-syn"]))
     try:

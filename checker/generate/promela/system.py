@@ -213,6 +213,8 @@ class _Gen:
         newiss_slot = f"({k} == 0 -> ({listen_syn} -> {self.newiss(e, '0')} : ISSOF({e})) : {self.newiss(e, k)})"
         slot_guard = conj([f"{i} < MAXCH", f"ch[{c}].n > {i}", "true" if o.reordering else f"FIFO({c}, {i})",
                            f"({k} == 0 || ({listen_syn} && gh[{e}].inc > 0))",
+                           # the TCB bound (Options.tcbs, space.refused): the SYN stays in the channel
+                           f"!({listen_syn} && gh[{e}].inc >= {o.tcbs})" if o.tcbs else "true",
                            self.legal(e, _seg_names(e, c, i, newiss_slot))])
         guards = [slot_guard]
         old_names = _names(e, self.newiss(e, k))
