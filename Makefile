@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 
 .PHONY: verify test deep clean
 
-$(BIN)/.installed: pyproject.toml setup.py checker/analysis/_csearch.c
+$(BIN)/.installed: pyproject.toml setup.py checker/analysis/_csearch.c checker/analysis/_cgraph.c \
+		checker/analysis/_growable.h
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'

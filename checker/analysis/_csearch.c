@@ -97,31 +97,11 @@ static inline int map_put(Map *m, size_t slot, uint64_t a, uint64_t b, uint64_t 
     return 0;
 }
 
-/* ---- growable arrays ---- */
+/* ---- growable arrays (_growable.h) ---- */
 
-/* A growable array of T and its push (-1 with MemoryError when full). */
-#define GROWABLE(Name, T, push)                                                                                  \
-    typedef struct {                                                                                             \
-        T *v;                                                                                                    \
-        size_t n, cap;                                                                                           \
-    } Name;                                                                                                      \
-    static int push(Name *a, T x) {                                                                              \
-        if (a->n == a->cap) {                                                                                    \
-            size_t c = a->cap ? a->cap * 2 : 1024;                                                               \
-            T *p = realloc(a->v, c * sizeof(T));                                                                 \
-            if (!p) {                                                                                            \
-                PyErr_NoMemory();                                                                                \
-                return -1;                                                                                       \
-            }                                                                                                    \
-            a->v = p;                                                                                            \
-            a->cap = c;                                                                                          \
-        }                                                                                                        \
-        a->v[a->n++] = x;                                                                                        \
-        return 0;                                                                                                \
-    }
-
-GROWABLE(U32s, uint32_t, u32_push)
-GROWABLE(U64s, uint64_t, u64_push)
+#include "_growable.h"
+GROWABLE(U32s, uint32_t, u32_push, PyErr_NoMemory())
+GROWABLE(U64s, uint64_t, u64_push, PyErr_NoMemory())
 
 /* ---- the search ---- */
 

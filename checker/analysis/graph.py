@@ -12,11 +12,21 @@ bidirectional search step by step over the same adjacency order, so a
 counterexample is the very path networkx would give; `to_networkx` builds
 the networkx DiGraph (same node and edge order) for the readers that want
 one (the composed diagram).
+
+The loops over the arrays are compiled (`checker/analysis/_cgraph.c`, built
+at install when a C compiler is there); the `_py_*` methods are the same
+algorithms in Python: the fallback without it and the reference a test
+compares it with (tests/analysis/test_graph_compiled.py).
 """
 
 from __future__ import annotations
 
 from array import array
+
+try:
+    from checker.analysis import _cgraph
+except ImportError:  # no C compiler at install: the pure-Python loops
+    _cgraph = None
 
 
 class NoPath(Exception):
@@ -52,23 +62,39 @@ class Compact:
         """The reverse adjacency; each node's predecessors in ascending order
         (the order networkx's `pred` gets from edges added source by source)."""
         if self._pred is None:
-            n, offs, tg = self.n_nodes, self.offsets, self.targets
-            count = array("q", bytes(8 * (n + 1)))
-            for v in tg:
-                count[v + 1] += 1
-            for i in range(n):
-                count[i + 1] += count[i]
-            fill = array("q", count)
-            src = array("l", bytes(8 * len(tg)))
-            for u in range(n):
-                for j in range(offs[u], offs[u + 1]):
-                    v = tg[j]
-                    src[fill[v]] = u
-                    fill[v] += 1
-            self._pred = (count, src)
+            if _cgraph is None:
+                self._pred = self._py_reverse()
+            else:
+                ob, sb = _cgraph.reverse(self.offsets, self.targets)
+                count, src = array("q"), array("I" if self.targets.itemsize == 4 else "q")
+                count.frombytes(ob)
+                src.frombytes(sb)
+                self._pred = (count, src)
         return self._pred
 
+    def _py_reverse(self):
+        n, offs, tg = self.n_nodes, self.offsets, self.targets
+        count = array("q", bytes(8 * (n + 1)))
+        for v in tg:
+            count[v + 1] += 1
+        for i in range(n):
+            count[i + 1] += count[i]
+        fill = array("q", count)
+        src = array("l", bytes(8 * len(tg)))
+        for u in range(n):
+            for j in range(offs[u], offs[u + 1]):
+                v = tg[j]
+                src[fill[v]] = u
+                fill[v] += 1
+        return count, src
+
     def terminal(self) -> list[int]:
+        """The nodes without successors, ascending."""
+        if _cgraph is not None:
+            return _cgraph.terminal(self.offsets)
+        return self._py_terminal()
+
+    def _py_terminal(self) -> list[int]:
         offs = self.offsets
         return [u for u in range(self.n_nodes) if offs[u] == offs[u + 1]]
 
@@ -76,6 +102,11 @@ class Compact:
         """The strongly connected components no edge leaves (as networkx's
         `attracting_components`, as lists of nodes), by an iterative Tarjan
         search over the arrays."""
+        if _cgraph is not None:
+            return _cgraph.attracting_components(self.offsets, self.targets)
+        return self._py_attracting_components()
+
+    def _py_attracting_components(self) -> list[list[int]]:
         n, offs, tg = self.n_nodes, self.offsets, self.targets
         index = array("l", [-1]) * n
         low = array("l", bytes(8 * n))
@@ -139,6 +170,14 @@ class Compact:
         """The number of edges on a shortest path, by a forward breadth-first
         search that stops at the target's level (no reverse adjacency: cheap
         for a target near the source, as in `established-reachable`)."""
+        if _cgraph is not None:
+            try:
+                return _cgraph.distance(self.offsets, self.targets, source, target)
+            except _cgraph.NoPath as e:
+                raise NoPath(str(e)) from None
+        return self._py_distance(source, target)
+
+    def _py_distance(self, source: int, target: int) -> int:
         offs, tg = self.offsets, self.targets
         seen = {source}
         level, d = [source], 0
@@ -157,6 +196,15 @@ class Compact:
 
     def shortest_path(self, source: int, target: int) -> list[int]:
         """networkx's `bidirectional_shortest_path`, step for step."""
+        if _cgraph is not None and source != target:
+            roff, rsrc = self._reverse()
+            try:
+                return _cgraph.shortest_path(self.offsets, self.targets, roff, rsrc, source, target)
+            except _cgraph.NoPath as e:
+                raise NoPath(str(e)) from None
+        return self._py_shortest_path(source, target)
+
+    def _py_shortest_path(self, source: int, target: int) -> list[int]:
         if source == target:
             return [source]
         offs, tg = self.offsets, self.targets
