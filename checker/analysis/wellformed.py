@@ -109,8 +109,9 @@ def check_rows_fire(model: Model) -> CheckResult:
             continue
         known = _DECIDED.get(("fire", rows)) if _DECIDED is not None else None
         if known is None:
-            known = [row for row, cond, v in _fires(model, key)
-                     if not satisfiable(_solver(state_facts(row.state, v) + [cond]))]
+            fires = _fires(model, key)
+            s = _solver(state_facts(key[0], fires[0][2]))  # one solver per key: its rows share state and facts
+            known = [row for row, cond, v in fires if not satisfiable(s, cond)]
             if _DECIDED is not None:
                 _DECIDED[("fire", rows)] = known
         dead += known
