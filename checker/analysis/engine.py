@@ -150,6 +150,8 @@ class Exploration:
         self.seconds, self.truncated, self.broken = seconds, truncated, broken
         self.dense = dense
         self._graph = None
+        self._pairs: dict = {}  # Pair key -> Pair
+        self._index = None  # (node -> its distinct Pair number, the numbers' keys)
 
     @property
     def graph(self):
@@ -183,13 +185,26 @@ class Exploration:
     def state(self, i: int) -> Global:
         return self.space.decode(self.states[i])
 
-    def _pair_keys(self):
-        """Per node, the key of its Pair (equal keys, equal Pairs)."""
-        if self.dense is None:
-            return range(self.n_states)
-        return (((k >> S_LA) << 1) | (not k & CHANNEL_BITS) for k in self.states.keys)
+    def _pair_index(self):
+        """(per node, the number of its distinct Pair; each number's Pair
+        key): one pass over the nodes, made once (equal keys, equal Pairs)."""
+        if self._index is None:
+            if self.dense is None:
+                self._index = (range(self.n_states), range(self.n_states))
+            else:
+                ids: dict = {}
+                idx = array("I", [ids.setdefault(((k >> S_LA) << 1) | (not k & CHANNEL_BITS), len(ids))
+                                  for k in self.states.keys])
+                self._index = (idx, list(ids))
+        return self._index
 
     def _pair(self, pk: int) -> Pair:
+        p = self._pairs.get(pk)
+        if p is None:
+            p = self._pairs[pk] = self._make_pair(pk)
+        return p
+
+    def _make_pair(self, pk: int) -> Pair:
         if self.dense is None:
             g = self.state(pk)
             return Pair(g.a, g.b, g.budget_a, g.budget_b, g.ghost_a, g.ghost_b, g.channels_empty())
@@ -202,8 +217,8 @@ class Exploration:
         """Node i's Pair."""
         if self.dense is None:
             return self._pair(i)
-        k = self.states.keys[i]
-        return self._pair(((k >> S_LA) << 1) | (not k & CHANNEL_BITS))
+        idx, keys = self._pair_index()
+        return self._pair(keys[idx[i]])
 
     def first(self, pred) -> int | None:
         """The first node (nearest the start: ids are breadth-first) whose
@@ -212,13 +227,14 @@ class Exploration:
 
     def where(self, pred):
         """The nodes, in order, whose Pair satisfies `pred`."""
-        seen: dict = {}
-        for i, pk in enumerate(self._pair_keys()):
-            r = seen.get(pk)
-            if r is None:
-                r = seen[pk] = bool(pred(self._pair(pk)))
-            if r:
-                yield i
+        idx, keys = self._pair_index()
+        if self.dense is None:
+            yield from (i for i in idx if pred(self._pair(i)))
+            return
+        good = bytearray(bool(pred(self._pair(pk))) for pk in keys)
+        if not any(good):
+            return
+        yield from (i for i, p in enumerate(idx) if good[p])
 
     def count(self, pred) -> int:
         """How many nodes have a Pair satisfying `pred`."""
