@@ -246,9 +246,10 @@ class Executor:
         conds = [c for c in conds if not z3.is_true(c)]
         if not conds:
             return True
-        # a model found earlier that satisfies conds settles it without z3's search
+        # a model found earlier that satisfies conds settles it without z3's
+        # search (the newest condition first: the path before it mostly holds)
         for m in self._models:
-            if all(z3.is_true(m.eval(c, model_completion=True)) for c in conds):
+            if all(z3.is_true(m.eval(c, model_completion=True)) for c in reversed(conds)):
                 self.hits += 1
                 return True
         self.checks += 1
