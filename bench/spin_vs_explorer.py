@@ -32,6 +32,9 @@ FAULTS = {
     "loss+old_syn": {"loss": True, "old_syn": True},
     "loss+reordering": {"loss": True, "reordering": True},
     "every fault": {"loss": True, "duplication": True, "reordering": True, "old_syn": True},
+    # the same with the TCB bound (--max-tcbs 4): without it duplicated SYNs walk
+    # the ISS round all 2^32 values and neither engine ends (Options.tcbs)
+    "every fault tcbs4": {"loss": True, "duplication": True, "reordering": True, "old_syn": True, "tcbs": 4},
 }
 
 EXPLORER = r"""
