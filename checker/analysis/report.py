@@ -234,10 +234,19 @@ def _proof_task(name: str) -> CheckResult:
     return run_proof(_MODEL, name)
 
 
+def cap_advice(opts) -> str:
+    """What to try when a run hits the state cap."""
+    if (opts.duplication or opts.reordering) and not opts.tcbs:
+        # each SYN that reaches LISTEN again makes a TCB at the next ISS: no search ends
+        return ("--max-tcbs N" + ("" if opts.loss else " with --loss") + ": duplicated or reordered SYNs make TCB "
+                "after TCB, each at a new ISS, so without a bound no search ends; or --engine spin")
+    return "--max-states, fewer faults, or --engine spin"
+
+
 def summarize(exp, max_states: int) -> RunSummary:
     """The RunSummary of an Exploration (what coverage and the report need)."""
     return RunSummary(exp.opts, exp.n_states, exp.n_edges, exp.seconds, exp.truncated,
-                      f"state cap of {max_states} states reached (--engine spin goes further)"
+                      f"state cap of {max_states} states reached (try {cap_advice(exp.opts)})"
                       if exp.truncated else "",
                       frozenset(fired_rows(exp)), frozenset(c.state for c in exp.space.cfgs))
 
@@ -289,8 +298,8 @@ def judge(check, exp, max_states: int) -> CheckResult:
     stands; anything else is not checked, with the reason."""
     r = _decided(check.check_name, check.check_ref, lambda: check(exp))
     if exp.truncated and (r.status == PASS or (check in LIVENESS and r.status == FAIL)):
-        r = not_checked(r.name, r.ref, f"state cap of {max_states} states reached (use --max-states, "
-                        "fewer faults, or --engine spin)", r.seconds, run=exp.opts.label())
+        r = not_checked(r.name, r.ref, f"state cap of {max_states} states reached (use {cap_advice(exp.opts)})",
+                        r.seconds, run=exp.opts.label())
     return r
 
 

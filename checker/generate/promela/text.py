@@ -30,7 +30,8 @@ def header(model: Model, o: Options, names: list[str], slots: int) -> list[str]:
            f" *   capacity {o.capacity}, loss {o.loss}, duplication {o.duplication}, reordering {o.reordering}, "
            f"old SYN {o.old_syn},",
            f" *   ABORT/user timeout {o.abort}, data {o.data}, opens {o.opens}, ISS steps {list(o.steps())}, "
-           f"RCV.WND {o.rcv_wnd}; {slots} slots per channel.",
+           f"RCV.WND {o.rcv_wnd}; {slots} slots per channel"
+           + (f"; at most {o.tcbs} TCBs per endpoint from SYNs in LISTEN (--max-tcbs)." if o.tcbs else "."),
            " *",
            " * Correspondence with the explorer (checker/analysis/explore.py): one explorer edge is one",
            " * d_step of the `user` and `net` processes below (each is back at its loop head after every",
