@@ -79,6 +79,8 @@ class Dense:
         return i
 
     def chan(self, items: tuple) -> int:
+        if self.space.sorted_channels:
+            items = tuple(sorted(items))
         i = self.chan_id.get(items)
         if i is None:
             i = self.chan_id[items] = len(self.chans)

@@ -189,9 +189,15 @@ class _Space:
     (segment id, sending incarnation)."""
 
     inc_limit = INC_LIMIT  # a TCB count from which `renumbered` applies (tests lower it)
+    # With reordering any segment of a channel may arrive or be lost next and
+    # appends go to the end: a channel's order carries nothing, so channels are
+    # kept sorted (a permutation of a channel has the same futures and
+    # verdicts: an exact quotient; tests turn it off to compare).
+    sort_reordered = True
 
     def __init__(self, model: Model, opts: Options):
         self.model, self.opts = model, opts
+        self.sorted_channels = opts.reordering and self.sort_reordered
         self.cfgs: list[Config] = []
         self.cfg_id: dict[Config, int] = {}
         self.segs: list[Segment] = []
@@ -315,6 +321,8 @@ class _Space:
         for label, new_me, new_budget, new_ghost, items, new_inbox, new_old in moves:
             out = outgoing + items if items else outgoing
             inb = inbox if new_inbox is None else new_inbox
+            if self.sorted_channels:  # (renumbered keeps the order: it renames tags monotonically)
+                out, inb = tuple(sorted(out)), tuple(sorted(inb))
             o = old if new_old is None else new_old
             if side == 0:
                 nxt = (new_me, b, out, inb, new_budget, bub, o, new_ghost, gb)

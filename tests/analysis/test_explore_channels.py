@@ -11,7 +11,8 @@ from model.events import Segment
 from model.machine import standard
 
 
-def test_losing_either_of_two_equal_segments_leaves_different_channels():
+def test_losing_either_of_two_equal_segments_leaves_different_channels(monkeypatch):
+    monkeypatch.setattr(_Space, "sort_reordered", False)  # the moves themselves, before sorting merges (x, y), (y, x)
     opts = Options(capacity=2, loss=True, old_syn=False, abort=False, reordering=True)
     sp = _Space(standard(), opts)
     a, b, _, _, bua, bub, old, ga, gb = sp.start()
@@ -22,3 +23,16 @@ def test_losing_either_of_two_equal_segments_leaves_different_channels():
     assert lost == {(y, x), (x, y), (x, x)}
     delivered = {h[3] for label, h in sp.successors(state) if label[0] == "deliver"}
     assert {(y, x), (x, y)} <= delivered
+
+
+def test_with_reordering_the_channels_left_behind_are_sorted():
+    """Sorted, (x, y) and (y, x) are one channel: losing or delivering either
+    x leaves the same one (space.sort_reordered)."""
+    opts = Options(capacity=2, loss=True, old_syn=False, abort=False, reordering=True)
+    sp = _Space(standard(), opts)
+    a, b, _, _, bua, bub, old, ga, gb = sp.start()
+    x = (sp.seg(Segment(seq=1, ack=5, ackf=True, wnd=4)) << TAG_BITS) | 1
+    y = (sp.seg(Segment(seq=9, ack=5, syn=True, ackf=True, wnd=4)) << TAG_BITS) | 1
+    state = (a, b, (), (x, x, y), bua, bub, old, ga, gb)
+    lost = {h[3] for label, h in sp.successors(state) if label[0] == "lose"}
+    assert lost == {(x, y), (x, x)}

@@ -190,3 +190,54 @@ def test_compiled_loop_reports_progress_and_stops_on_an_exception():
 
     with pytest.raises(KeyboardInterrupt):
         engine.search(load_model(None), CONFIGS[4], compiled=True, progress=stop)
+
+
+# --- sorted channels under reordering (an exact quotient) --------------------------------
+
+REORDERING = [Options(loss=True, old_syn=False, abort=False, reordering=True, data=1),
+              Options(loss=True, old_syn=True, abort=True, duplication=True, reordering=True, data=0, tcbs=2),
+              Options(capacity=2, loss=True, old_syn=False, abort=True, reordering=True, data=0)]
+
+
+def _verdicts(exp) -> dict:
+    return {c.check_name: (r.status, r.summary, (r.counterexample or {}).get("length"))
+            for c in COMPOSED_CHECKS for r in [c(exp)]}
+
+
+@pytest.mark.parametrize("make, opts, fails", [(lambda: load_model(None), o, False) for o in REORDERING]
+                         + [(lambda: load_model("no_time_wait"), REORDERING[0], True),
+                            (lambda: load_model("two_way_handshake"), REORDERING[1], True),
+                            (_livelock_variant, REORDERING[0].with_(loss=False), True)],
+                         ids=[o.label() for o in REORDERING] + ["no_time_wait", "two_way_handshake", "livelock"])
+def test_sorting_reordered_channels_keeps_every_verdict_and_counterexample_length(monkeypatch, make, opts, fails):
+    """With reordering any segment of a channel may arrive or be lost next,
+    so `_Space` keeps channels sorted: states equal up to the order of a
+    channel are merged. The merged graph must give every check the same
+    verdict and counterexamples of the same length (breadth-first distances
+    are those of the unmerged graph), by the fast and the plain search, on
+    the standard table and on broken variants."""
+    from checker.analysis.space import _Space
+
+    merged = explore(make(), opts)
+    _same(merged, explore(make(), opts, plain=True))
+    monkeypatch.setattr(_Space, "sort_reordered", False)
+    whole = explore(make(), opts)
+    assert merged.n_states < whole.n_states
+    a, b = _verdicts(merged), _verdicts(whole)
+    assert {n: (s, L) for n, (s, _, L) in a.items()} == {n: (s, L) for n, (s, _, L) in b.items()}
+    assert any(s == "FAILED" for s, _, _ in a.values()) == fails
+
+
+def test_channels_are_kept_in_order_without_reordering_and_sorted_with_it():
+    """Without reordering a channel's order is FIFO per incarnation and must
+    stay as sent; with it every reached channel is sorted."""
+    from checker.analysis.space import _Space
+
+    sp = _Space(load_model(None), Options())
+    assert not sp.sorted_channels
+    exp = explore(load_model(None), REORDERING[2])
+    chans = exp.dense.chans if hasattr(exp, "dense") else None
+    assert chans and any(len(c) > 1 for c in chans)
+    assert all(list(c) == sorted(c) for c in chans)
+    fifo = explore(load_model(None), REORDERING[2].with_(reordering=False))
+    assert any(list(c) != sorted(c) for c in fifo.dense.chans)

@@ -63,6 +63,17 @@ def test_two_way_handshake_fails_isn_agreement_in_spin_too(tmp_path):
 
 
 @needs_spin
+def test_with_reordering_both_engines_keep_channels_sorted_and_agree(tmp_path):
+    """Both engines merge states equal up to the order of a channel (each
+    sorts by its own order); the counts stay equal, and a Spin trail whose
+    channels are in Spin's order still replays through the table."""
+    o = Options(loss=True, old_syn=False, abort=False, opens=1, reordering=True)
+    assert side_by_side(standard(), o, tmp_path)["no-deadlock"].status == "holds"
+    got = side_by_side(load_model("no_time_wait"), o, tmp_path / "ntw")
+    assert got["graceful-close"].failed and got["graceful-close"].counterexample["engine"] == "spin"
+
+
+@needs_spin
 def test_verify_engine_spin_draws_the_no_time_wait_ladder(tmp_path):
     p = subprocess.run([sys.executable, "-m", "checker", "verify", "--engine", "spin", "--model", "no_time_wait",
                         "--loss", "--opens", "1", "--no-abort", "--no-proofs", "--check", "graceful-close,no-deadlock",

@@ -4,7 +4,8 @@ Promela process, for Spin.
 One explorer edge is one `d_step` of the process's one loop, and the state
 vector holds exactly the explorer's global state (`explore.Global`): both
 endpoints' configurations (`model.config.Config`), the two channels
-(segments oldest first, each with its ghost tag, the sending incarnation),
+(segments oldest first, or sorted with reordering, each with its ghost
+tag, the sending incarnation),
 both user budgets, the old-SYN flag and both ghosts (incarnation, peer
 incarnation, last incarnation that ended by the TIME-WAIT timeout). Unused
 channel slots and every scratch local are 0 between transitions, so two
@@ -53,6 +54,14 @@ def _seg_names(e: str, c: str, i: str, newiss: str) -> dict[str, str]:
 SEG_FIELDS = ("seq", "ack", "syn", "ackf", "fin", "rst", "data", "wnd", "tag")
 
 
+def _lex_less(a: str, b: str) -> str:
+    """Segment a before segment b in the lexicographic order of SEG_FIELDS."""
+    expr = "false"
+    for f in reversed(SEG_FIELDS):
+        expr = f"({a}.{f} < {b}.{f} || ({a}.{f} == {b}.{f} && {expr}))"
+    return expr
+
+
 class _Gen:
     """The transitions, written once for an endpoint E (its peer P): the
     `user` processes (one per endpoint) make the user calls and timeouts,
@@ -87,6 +96,8 @@ class _Gen:
         else:
             out += ["#define OWN(x) ch[x].n", "#define THEIRS(x) ch[1 - (x)].n"]
         out.append("#define ROOM(x) (THEIRS(x) <= CAP -> (OWN(x) < CAP -> CAP - OWN(x) : 0) : 0)")
+        if o.reordering:
+            out.append("#define LT(c, i, j) " + _lex_less("ch[c].s[i]", "ch[c].s[j]"))
         out.append("#define FIFO(c, i) (" + (" && ".join(
             f"({j} >= (i) || ch[c].s[{j}].tag != ch[c].s[i].tag)" for j in range(self.slots)) or "true") + ")")
         return out
@@ -116,6 +127,25 @@ class _Gen:
                 f"  ch[{c}].n--; "
                 + " ".join(f"ch[{c}].s[ch[{c}].n].{f} = 0;" for f in SEG_FIELDS) + " h_k = 0;"]
 
+    def canonical(self, c: str) -> list[str]:
+        """With reordering the order in a channel carries nothing (any
+        segment may arrive or be lost next), so the explorer keeps each
+        channel sorted (`space.sorted_channels`); so does the export, by
+        an insertion sort after every append: two states equal up to the
+        order of a channel are one state in both engines."""
+        if not self.o.reordering:
+            return []
+        a, b = f"ch[{c}].s[h_k]", f"ch[{c}].s[h_k - 1]"
+        swap = " ".join(f"h_sw = {a}.{f}; {a}.{f} = {b}.{f}; {b}.{f} = h_sw;" for f in SEG_FIELDS)
+        return ["  h_k = 1;",
+                "  do",
+                f"  :: h_k >= ch[{c}].n -> break",
+                f"  :: h_k < ch[{c}].n && LT({c}, h_k, h_k - 1) -> {swap}",
+                "     if :: h_k > 1 -> h_k-- :: else -> skip fi",
+                f"  :: h_k < ch[{c}].n && !LT({c}, h_k, h_k - 1) -> h_k++",
+                "  od;",
+                "  h_k = 0; h_sw = 0;"]
+
     def commit(self, e: str, arrival: bool, budget: str = "") -> list[str]:
         """Ghosts (explore._Space._ghost_after), write-back, sent segments
         tagged with the (new) incarnation, then the checks and the scratch reset."""
@@ -138,6 +168,7 @@ class _Gen:
                 f"ep[{e}].rwnd = e_rwnd;",
                 "  h_k = h_first;",
                 f"  do :: h_k < ch[{e}].n -> ch[{e}].s[h_k].tag = gh[{e}].inc; h_k++ :: else -> break od;"]
+        out += self.canonical(e)
         if budget:
             out.append(f"  {budget};")
         out += self.finish(delivery=arrival)
@@ -254,6 +285,7 @@ class _Gen:
                        f"ch[{e}].n <= CAP ->")
             out.append("  " + " ".join(f"ch[{c}].s[ch[{c}].n].{f} = {s}.{f};" for f in SEG_FIELDS)
                        + f" ch[{c}].n++;")
+            out += self.canonical(c)
             out += self.finish()
             out.append("  }")
         return out

@@ -38,8 +38,9 @@ def header(model: Model, o: Options, names: list[str], slots: int) -> list[str]:
            " * transition, so process counters add nothing), and the state vector is explore.Global:",
            " *   ep[0], ep[1], issd[]         the configurations of A and B (model/config.py Config; ISS as its",
            " *                                offset from the configured ISS, so both start at 0)",
-           " *   ch[0] (A->B), ch[1] (B->A)   the segments in flight, oldest first, each with its ghost tag",
-           " *                                (the sending incarnation); unused slots are all 0",
+           " *   ch[0] (A->B), ch[1] (B->A)   the segments in flight, oldest first (with reordering: sorted,",
+           " *                                as the explorer keeps them), each with its ghost tag (the",
+           " *                                sending incarnation); unused slots are all 0",
            " *   bu[0], bu[1]                 the user budgets (OPENs, octets; CLOSE/ABORT never run out)",
            " *   old                          1 while the network may still deliver the old duplicate SYN",
            " *   gh[0], gh[1]                 ghosts: incarnation, the peer incarnation whose SYN the TCB",
@@ -74,13 +75,13 @@ int s_seq, s_ack, s_len, s_data, s_wnd; bool s_syn, s_ackf, s_fin, s_rst;
 int x_newiss, x_sendlen;
 int t_iss, t_irs, t_una, t_nxt, t_swnd, t_rnxt, t_seq, t_len, t_data; bool t_passive, t_syn, t_fin;
 bool f_irs, f_ack, f_twt, f_bad, f_done, f_over, c_int, c_grace;
-byte h_tag, h_k, h_first;"""
+byte h_tag, h_k, h_first; int h_sw;"""
 
 SCRATCH = ["e_st", "e_passive", "e_iss", "e_irs", "e_una", "e_nxt", "e_swnd", "e_rnxt", "e_rwnd",
            "s_seq", "s_ack", "s_len", "s_data", "s_wnd", "s_syn", "s_ackf", "s_fin", "s_rst",
            "x_newiss", "x_sendlen", "t_iss", "t_irs", "t_una", "t_nxt", "t_swnd", "t_rnxt", "t_seq",
            "t_len", "t_data", "t_passive", "t_syn", "t_fin", "f_irs", "f_ack", "f_twt", "f_bad", "f_done",
-           "f_over", "c_int", "c_grace", "h_tag", "h_k", "h_first"]
+           "f_over", "c_int", "c_grace", "h_tag", "h_k", "h_first", "h_sw"]
 
 
 def _inlines(slots: int) -> list[str]:
