@@ -144,7 +144,7 @@ def main() -> int:
     ap.add_argument("--json", metavar="FILE", help="also write every figure as JSON to FILE")
     ap.add_argument("--max-capacity", type=int, default=3)
     ap.add_argument("--min-capacity", type=int, default=1)
-    ap.add_argument("--max-states", type=int, default=3_000_000)
+    ap.add_argument("--max-states", type=int, default=10_000_000, help="the explorer's cap per row (default 10,000,000)")
     ap.add_argument("--spin", action="store_true", help="also run each row through Spin on the export")
     ap.add_argument("--spin-timeout", type=float, default=600.0, help="seconds per Spin row (default 600)")
     ap.add_argument("--spin-max-capacity", type=int, default=2,

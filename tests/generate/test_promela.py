@@ -128,6 +128,11 @@ def test_pan_output_is_read_as_partial_when_it_is():
     cut = full + "error: max search depth too small\n"
     assert not parse_pan(cut).complete
     assert not parse_pan("Search not completed: time limit\n").complete
+    # pan compiled with -DMEMLIM (spin.memory_limit_mb) stops itself at the limit (k=3 loss+reordering)
+    memlim = ("pan: reached -DMEMLIM bound\n\t2.09715e+10 bytes used\n\t102400 bytes more needed\n"
+              "\t2.09715e+10 bytes limit\nWarning: Search not completed\n" + full.replace("  12 ", " 18720414 "))
+    r = parse_pan(memlim)
+    assert not r.complete and r.states == 18720414 and "-DMEMLIM: 20,000 MB" in r.incomplete_why
 
 
 @needs_spin

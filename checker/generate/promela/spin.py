@@ -71,7 +71,10 @@ def parse_pan(text: str) -> PanResult:
         why.append("bitstate hashing (-DBITSTATE) may miss states: the search is partial")
     if "max search depth too small" in text:
         why.append("pan's search depth limit (-m) cut the search")
-    if "out of memory" in text or "memory limit" in text.lower():
+    limit = _num(r"([\d.e+]+) bytes limit", text, float, 0.0)
+    if "reached -DMEMLIM bound" in text:
+        why.append(f"pan ran out of memory (its limit, -DMEMLIM: {limit / 2 ** 20:,.0f} MB)")
+    elif "out of memory" in text or "memory limit" in text.lower():
         why.append("pan ran out of memory")
     if "Search not completed" in text:
         why.append("pan says: search not completed")
@@ -82,6 +85,15 @@ def parse_pan(text: str) -> PanResult:
     r.complete = not why
     r.incomplete_why = "; ".join(why)
     return r
+
+
+def memory_limit_mb() -> int:
+    """pan's -DMEMLIM: 85% of the machine's physical memory, in MB."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        total = 8 << 30
+    return max(256, int(total * 0.85) >> 20)
 
 
 def _run(cmd: list[str], cwd: str, timeout: float | None = None) -> subprocess.CompletedProcess:
@@ -106,7 +118,9 @@ def compile_and_run(text: str, workdir: str, bitstate: bool = False, cores: int 
     gen = _run(["spin", "-a", MODEL_FILE], workdir)
     if gen.returncode != 0 or not os.path.exists(os.path.join(workdir, "pan.c")):
         raise RuntimeError(f"spin -a failed: {(gen.stdout + gen.stderr).strip()[-400:]}")
-    flags = [optimize, "-w", "-fwrapv", "-DSAFETY", "-DNOREDUCE", "-DNOBOUNDCHECK"]
+    # pan stops itself, reporting a partial search, before the machine's memory is
+    # gone (without a limit the kernel's OOM killer ends it, or something else)
+    flags = [optimize, "-w", "-fwrapv", "-DSAFETY", "-DNOREDUCE", "-DNOBOUNDCHECK", f"-DMEMLIM={memory_limit_mb()}"]
     if cores > 1:
         flags.append(f"-DNCORE={cores}")
     else:
