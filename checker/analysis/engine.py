@@ -325,9 +325,8 @@ def search(model, opts, max_states: int = 3_000_000, progress=None, compiled: bo
         report = None if progress is None else (lambda v, q: progress(v, q, time.perf_counter() - t0))
         keys, offs, tgts, broken, truncated = _csearch.search(
             host, start, opts.capacity, opts.opens > 1, opts.loss or opts.duplication, max_states, report)
-        offsets, targets = array("q"), array("I")
-        offsets.frombytes(offs)
-        targets.frombytes(tgts)
+        # views on the bytes the loop handed over (no copy: at k=3 the edges alone are GBs)
+        offsets, targets = memoryview(offs).cast("q"), memoryview(tgts).cast("I")
         return Exploration(sp, opts, Compact(offsets, targets), States(dn, keys), time.perf_counter() - t0,
                            bool(truncated), broken, dn)
     ids = {start: 0}

@@ -64,7 +64,7 @@ def _same_everything(g: Compact, pairs) -> None:
     cro, crs = C.reverse(g.offsets, g.targets)
     po, ps = g._py_reverse()
     assert cro == po.tobytes()
-    assert list(array(g.targets.typecode if g.targets.itemsize == 4 else "q", crs)) == list(ps)
+    assert list(array("I" if g.targets.itemsize == 4 else "q", crs)) == list(ps)
     assert C.terminal(g.offsets) == g._py_terminal() == g.terminal()
     assert C.attracting_components(g.offsets, g.targets) == g._py_attracting_components()
     g._pred = None
