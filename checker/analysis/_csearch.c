@@ -353,30 +353,34 @@ static int side_moves(S *s, int side, uint32_t L, uint32_t P, uint32_t cout, uin
     if (room) {
         PIECE(P_SPONT, side, 0, ((uint64_t)L << 4) | room, "spont", 2, "(iII)", side, L, room);
         for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
-            uint32_t *p = s->pool.v + (e >> 20) + 2 * j, c = cout;
-            if (p[1] && app(s, cout, p[1], &c) < 0)
+            /* copied out first: app may grow (realloc) the pool under a pointer into it */
+            const uint32_t *p = s->pool.v + (e >> 20) + 2 * j;
+            uint32_t own = p[0], items = p[1], c = cout;
+            if (items && app(s, cout, items, &c) < 0)
                 return -1;
-            if (move_push(out, p[0], c, cin, old, 0) < 0)
+            if (move_push(out, own, c, cin, old, 0) < 0)
                 return -1;
         }
     }
     if (!cab && !cba) {
         PIECE(P_TW, side, 0, L, "tw", 2, "(iI)", side, L);
         for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
-            uint32_t *p = s->pool.v + (e >> 20) + 2 * j, c = 0;
-            if (p[1] && app(s, 0, p[1], &c) < 0)
+            const uint32_t *p = s->pool.v + (e >> 20) + 2 * j;
+            uint32_t own = p[0], items = p[1], c = 0;
+            if (items && app(s, 0, items, &c) < 0)
                 return -1;
-            if (move_push(out, p[0], c, 0, old, 0) < 0)
+            if (move_push(out, own, c, 0, old, 0) < 0)
                 return -1;
         }
     }
     if (cin) {
         PIECE(P_DELIV, side, 0, ((uint64_t)L << 32) | cin, "deliv", 4, "(iII)", side, L, cin);
         for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
-            uint32_t *p = s->pool.v + (e >> 20) + 4 * j, c = cout;
-            if (p[1] && app(s, cout, p[1], &c) < 0)
+            const uint32_t *p = s->pool.v + (e >> 20) + 4 * j;
+            uint32_t own = p[0], items = p[1], rest = p[2], broke = p[3], c = cout;
+            if (items && app(s, cout, items, &c) < 0)
                 return -1;
-            if (move_push(out, p[0], c, p[2], old, p[3]) < 0)
+            if (move_push(out, own, c, rest, old, broke) < 0)
                 return -1;
         }
         if (s->lossy) {
@@ -391,10 +395,11 @@ static int side_moves(S *s, int side, uint32_t L, uint32_t P, uint32_t cout, uin
         uint32_t peer_iss = s->iss.v[P];
         PIECE(P_OLD, side, 0, ((uint64_t)L << 32) | peer_iss, "old", 2, "(iII)", side, L, peer_iss);
         for (uint64_t j = 0, n = e & 0xFFFFF; j < n; j++) {
-            uint32_t *p = s->pool.v + (e >> 20) + 2 * j, c = cout;
-            if (p[1] && app(s, cout, p[1], &c) < 0)
+            const uint32_t *p = s->pool.v + (e >> 20) + 2 * j;
+            uint32_t own = p[0], items = p[1], c = cout;
+            if (items && app(s, cout, items, &c) < 0)
                 return -1;
-            if (move_push(out, p[0], c, cin, 0, 0) < 0)
+            if (move_push(out, own, c, cin, 0, 0) < 0)
                 return -1;
         }
     }

@@ -241,3 +241,29 @@ def test_channels_are_kept_in_order_without_reordering_and_sorted_with_it():
     assert all(list(c) == sorted(c) for c in chans)
     fifo = explore(load_model(None), REORDERING[2].with_(reordering=False))
     assert any(list(c) != sorted(c) for c in fifo.dense.chans)
+
+
+@needs_c
+def test_compiled_loop_reads_no_piece_after_the_pool_grows_under_it():
+    """A piece's entries were read through a pointer into the pool after
+    `app` (a channel with segments appended) could grow the pool on a miss:
+    a use after free that crashed the search at k=2 with every fault for
+    some hash seeds (string hashing orders the host's sets). glibc's
+    MALLOC_PERTURB_ fills freed memory, so the stale read cannot pass
+    unnoticed; these seeds crashed before the fix."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from checker.analysis import engine; from checker.analysis.options import Options; "
+            "from model.machine import standard; "
+            "o = Options(capacity=2, abort=False, data=1, opens=1, loss=True, old_syn=True, duplication=True, "
+            "reordering=True, tcbs=4); e = engine.search(standard(), o, compiled=True, max_states=3_000_000); "
+            "print(e.n_states, e.n_edges)")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for seed in ("3", "4"):
+        env = dict(os.environ, MALLOC_PERTURB_="165", PYTHONHASHSEED=seed)
+        p = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+                           timeout=600)
+        assert p.returncode == 0, (seed, p.returncode, p.stderr[-500:])
+        assert p.stdout.split() == ["3000000", "17042879"]
