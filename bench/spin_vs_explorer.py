@@ -35,8 +35,6 @@ FAULTS = {
     # the same with the TCB bound (--max-tcbs 4): without it duplicated SYNs walk
     # the ISS round all 2^32 values and neither engine ends (Options.tcbs)
     "every fault tcbs4": {"loss": True, "duplication": True, "reordering": True, "old_syn": True, "tcbs": 4},
-    # k=3 with loss and reordering, as the issue's 1.5x figure asks (the bound keeps the ISS walk short)
-    "loss+reordering tcbs4": {"loss": True, "reordering": True, "tcbs": 4},
 }
 
 EXPLORER = r"""
