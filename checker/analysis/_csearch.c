@@ -101,7 +101,43 @@ static inline int map_put(Map *m, size_t slot, uint64_t a, uint64_t b, uint64_t 
 
 #include "_growable.h"
 GROWABLE(U32s, uint32_t, u32_push, PyErr_NoMemory())
-GROWABLE(U64s, uint64_t, u64_push, PyErr_NoMemory())
+
+/* Growable arrays inside Python bytearrays, for what the search hands back
+ * (keys, offsets, targets): the bytearray itself goes to Python, no copy (at
+ * k=3 with loss and reordering the edges alone are 2.5 GB). The GIL is held. */
+#define BA_GROWABLE(Name, T, push)                                                     \
+    typedef struct {                                                                  \
+        PyObject *ba;                                                                 \
+        T *v;                                                                         \
+        size_t n, cap;                                                                \
+    } Name;                                                                           \
+    static int push(Name *a, T x) {                                                   \
+        if (a->n == a->cap) {                                                         \
+            size_t c = a->cap ? a->cap * 2 : 1024;                                    \
+            if (!a->ba && !(a->ba = PyByteArray_FromStringAndSize(NULL, 0)))          \
+                return -1;                                                            \
+            if (PyByteArray_Resize(a->ba, (Py_ssize_t)(c * sizeof(T))) < 0)           \
+                return -1;                                                            \
+            a->v = (T *)PyByteArray_AS_STRING(a->ba);                                 \
+            a->cap = c;                                                               \
+        }                                                                             \
+        a->v[a->n++] = x;                                                             \
+        return 0;                                                                     \
+    }
+
+BA_GROWABLE(K32s, uint32_t, k32_push)
+BA_GROWABLE(K64s, uint64_t, k64_push)
+
+/* The bytearray *ba cut to nbytes (a new reference, *ba emptied; NULL on error). */
+static PyObject *ba_take(PyObject **ba, size_t nbytes) {
+    PyObject *r = *ba ? *ba : PyByteArray_FromStringAndSize(NULL, 0);
+    *ba = NULL;
+    if (r && PyByteArray_Resize(r, (Py_ssize_t)nbytes) < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    return r;
+}
 
 /* ---- the set of global states: slot = (node id + 1) << 32 | 32 bits of the
  * key's hash, 0 empty; the key itself is read from keys_lo/keys_hi by the id.
@@ -125,7 +161,7 @@ static int ids_init(IdSet *m, size_t cap) {
 }
 
 /* The node id of (lo, hi), or -1 with *where its empty slot. */
-static inline int64_t ids_find(const IdSet *m, const U64s *klo, const U64s *khi, uint64_t lo, uint64_t hi,
+static inline int64_t ids_find(const IdSet *m, const K64s *klo, const K64s *khi, uint64_t lo, uint64_t hi,
                                uint64_t h, size_t *where) {
     size_t mask = m->cap - 1, i = h & mask;
     uint64_t fp = h >> 32;
@@ -145,7 +181,7 @@ static inline int64_t ids_find(const IdSet *m, const U64s *klo, const U64s *khi,
 }
 
 /* Put node `id` (its key already at keys_lo/keys_hi[id]) into the empty slot `where`. */
-static int ids_put(IdSet *m, const U64s *klo, const U64s *khi, size_t where, uint64_t h, uint32_t id) {
+static int ids_put(IdSet *m, const K64s *klo, const K64s *khi, size_t where, uint64_t h, uint32_t id) {
     m->slot[where] = ((uint64_t)id + 1) << 32 | (h >> 32);
     if (++m->n * 10 <= m->cap * 7)
         return 0;
@@ -439,10 +475,10 @@ static PyObject *search(PyObject *self, PyObject *args) {
     s.many = many;
     s.lossy = lossy;
     IdSet ids = {0};
-    U64s keys_lo = {0}, keys_hi = {0}, offsets = {0};
-    U32s targets = {0};
+    K64s keys_lo = {0}, keys_hi = {0}, offsets = {0};
+    K32s targets = {0};
     Moves ma = {0}, mb = {0};
-    PyObject *result = NULL, *broken = NULL, *keys = NULL;
+    PyObject *result = NULL, *broken = NULL;
     int truncated = 0;
 
     s.py_inc = PyObject_GetAttrString(host, "inc");
@@ -466,8 +502,8 @@ static PyObject *search(PyObject *self, PyObject *args) {
     size_t where = 0;
     uint64_t h0 = mix(lo, hi);
     ids_find(&ids, &keys_lo, &keys_hi, lo, hi, h0, &where);
-    if (u64_push(&keys_lo, lo) < 0 || u64_push(&keys_hi, hi) < 0 ||
-        ids_put(&ids, &keys_lo, &keys_hi, where, h0, 0) < 0 || u64_push(&offsets, 0) < 0)
+    if (k64_push(&keys_lo, lo) < 0 || k64_push(&keys_hi, hi) < 0 ||
+        ids_put(&ids, &keys_lo, &keys_hi, where, h0, 0) < 0 || k64_push(&offsets, 0) < 0)
         goto done;
     size_t report = 20000;
     uint32_t outs[4096];
@@ -517,7 +553,7 @@ static PyObject *search(PyObject *self, PyObject *args) {
                         continue;
                     }
                     v = (uint32_t)keys_lo.n;
-                    if (u64_push(&keys_lo, hlo) < 0 || u64_push(&keys_hi, hhi) < 0 ||
+                    if (k64_push(&keys_lo, hlo) < 0 || k64_push(&keys_hi, hhi) < 0 ||
                         ids_put(&ids, &keys_lo, &keys_hi, where, h, v) < 0)
                         goto done;
                     if (v >= report) {
@@ -552,36 +588,24 @@ static PyObject *search(PyObject *self, PyObject *args) {
             }
         }
         for (size_t q = 0; q < nouts; q++)
-            if (u32_push(&targets, outs[q]) < 0)
+            if (k32_push(&targets, outs[q]) < 0)
                 goto done;
-        if (u64_push(&offsets, targets.n) < 0)
+        if (k64_push(&offsets, targets.n) < 0)
             goto done;
     }
     free(ids.slot);
     ids.slot = NULL;
-    keys = PyList_New((Py_ssize_t)keys_lo.n);
-    if (!keys)
-        goto done;
-    for (size_t i = 0; i < keys_lo.n; i++) {
-        PyObject *k = to_int(keys_lo.v[i], keys_hi.v[i]);
-        if (!k)
-            goto done;
-        PyList_SET_ITEM(keys, (Py_ssize_t)i, k);
+    {
+        PyObject *klo = ba_take(&keys_lo.ba, keys_lo.n * 8), *khi = klo ? ba_take(&keys_hi.ba, keys_hi.n * 8) : NULL;
+        PyObject *ob = khi ? ba_take(&offsets.ba, offsets.n * 8) : NULL;
+        PyObject *tb = ob ? ba_take(&targets.ba, targets.n * 4) : NULL;
+        if (tb)
+            result = Py_BuildValue("(OOOOOi)", klo, khi, ob, tb, broken, truncated);
+        Py_XDECREF(klo);
+        Py_XDECREF(khi);
+        Py_XDECREF(ob);
+        Py_XDECREF(tb);
     }
-    /* each buffer handed over as bytes and freed at once: the peak holds one copy, not two */
-    free(keys_lo.v);
-    free(keys_hi.v);
-    keys_lo.v = keys_hi.v = NULL;
-    PyObject *tb = PyBytes_FromStringAndSize((const char *)targets.v, (Py_ssize_t)(targets.n * 4));
-    free(targets.v);
-    targets.v = NULL;
-    PyObject *ob = tb ? PyBytes_FromStringAndSize((const char *)offsets.v, (Py_ssize_t)(offsets.n * 8)) : NULL;
-    free(offsets.v);
-    offsets.v = NULL;
-    if (tb && ob)
-        result = Py_BuildValue("(OOOOi)", keys, ob, tb, broken, truncated);
-    Py_XDECREF(tb);
-    Py_XDECREF(ob);
 done:
     free(ids.slot);
     map_free(&s.pieces);
@@ -590,13 +614,12 @@ done:
     free(s.chan_len.v);
     free(s.hot.v);
     free(s.pool.v);
-    free(keys_lo.v);
-    free(keys_hi.v);
-    free(offsets.v);
-    free(targets.v);
+    Py_XDECREF(keys_lo.ba);
+    Py_XDECREF(keys_hi.ba);
+    Py_XDECREF(offsets.ba);
+    Py_XDECREF(targets.ba);
     free(ma.v);
     free(mb.v);
-    Py_XDECREF(keys);
     Py_XDECREF(broken);
     Py_XDECREF(s.brokes);
     Py_XDECREF(s.py_inc);
@@ -609,7 +632,8 @@ done:
 static PyMethodDef methods[] = {
     {"search", search, METH_VARARGS,
      "search(host, start, capacity, many, lossy, max_states, progress) -> "
-     "(keys, offsets bytes (int64), targets bytes (uint32), broken, truncated)"},
+     "(keys lo, keys hi (bytearrays of uint64: key = lo | hi << 59), offsets (bytearray of int64), "
+     "targets (bytearray of uint32), broken, truncated)"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csearch",

@@ -103,6 +103,25 @@ class Dense:
         return (a, b, self.chans[(k >> S_CAB) & F], self.chans[(k >> S_CBA) & F], bua, bub, k & 1, ga, gb)
 
 
+class PackedKeys:
+    """The compiled loop's node keys as two uint64 arrays: key = lo | hi << S_LA
+    (16 bytes a node, where a list of Python ints takes 40)."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def __len__(self):
+        return len(self.lo)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [lo | hi << S_LA for lo, hi in zip(self.lo[i], self.hi[i])]
+        return self.lo[i] | self.hi[i] << S_LA
+
+    def __iter__(self):
+        return (lo | hi << S_LA for lo, hi in zip(self.lo, self.hi))
+
+
 class States:
     """Node id -> compact `_Space` state, decoded on access from the packed ints."""
 
@@ -195,8 +214,12 @@ class Exploration:
                 self._index = (range(self.n_states), range(self.n_states))
             else:
                 ids: dict = {}
-                idx = array("I", [ids.setdefault(((k >> S_LA) << 1) | (not k & CHANNEL_BITS), len(ids))
-                                  for k in self.states.keys])
+                keys = self.states.keys
+                if isinstance(keys, PackedKeys):  # k >> S_LA is hi; the channels are in lo
+                    pks = ((hi << 1) | (not lo & CHANNEL_BITS) for lo, hi in zip(keys.lo, keys.hi))
+                else:
+                    pks = (((k >> S_LA) << 1) | (not k & CHANNEL_BITS) for k in keys)
+                idx = array("I", (ids.setdefault(pk, len(ids)) for pk in pks))  # no list of them all
                 self._index = (idx, list(ids))
         return self._index
 
@@ -323,9 +346,10 @@ def search(model, opts, max_states: int = 3_000_000, progress=None, compiled: bo
         if _csearch is None:
             raise RuntimeError("the compiled search loop is not built (checker/analysis/_csearch.c; pip install -e .)")
         report = None if progress is None else (lambda v, q: progress(v, q, time.perf_counter() - t0))
-        keys, offs, tgts, broken, truncated = _csearch.search(
+        lo, hi, offs, tgts, broken, truncated = _csearch.search(
             host, start, opts.capacity, opts.opens > 1, opts.loss or opts.duplication, max_states, report)
-        # views on the bytes the loop handed over (no copy: at k=3 the edges alone are GBs)
+        # views on the bytearrays the loop filled (no copy: at k=3 the edges alone are GBs)
+        keys = PackedKeys(memoryview(lo).cast("Q"), memoryview(hi).cast("Q"))
         offsets, targets = memoryview(offs).cast("q"), memoryview(tgts).cast("I")
         return Exploration(sp, opts, Compact(offsets, targets), States(dn, keys), time.perf_counter() - t0,
                            bool(truncated), broken, dn)
