@@ -106,24 +106,13 @@ GROWABLE(U32s, uint32_t, u32_push, PyErr_NoMemory())
  * (keys, offsets, targets): the bytearray itself goes to Python, no copy (at
  * k=3 with loss and reordering the edges alone are 2.5 GB). The GIL is held. */
 #define BA_GROWABLE(Name, T, push)                                                     \
-    typedef struct {                                                                  \
-        PyObject *ba;                                                                 \
-        T *v;                                                                         \
-        size_t n, cap;                                                                \
-    } Name;                                                                           \
-    static int push(Name *a, T x) {                                                   \
-        if (a->n == a->cap) {                                                         \
-            size_t c = a->cap ? a->cap * 2 : 1024;                                    \
-            if (!a->ba && !(a->ba = PyByteArray_FromStringAndSize(NULL, 0)))          \
-                return -1;                                                            \
-            if (PyByteArray_Resize(a->ba, (Py_ssize_t)(c * sizeof(T))) < 0)           \
-                return -1;                                                            \
-            a->v = (T *)PyByteArray_AS_STRING(a->ba);                                 \
-            a->cap = c;                                                               \
-        }                                                                             \
-        a->v[a->n++] = x;                                                             \
-        return 0;                                                                     \
-    }
+    GROWABLE_STORE(Name, T, push, PyObject *ba;, {                                    \
+        if (!a->ba && !(a->ba = PyByteArray_FromStringAndSize(NULL, 0)))              \
+            return -1;                                                                \
+        if (PyByteArray_Resize(a->ba, (Py_ssize_t)(c * sizeof(T))) < 0)               \
+            return -1;                                                                \
+        p = (T *)PyByteArray_AS_STRING(a->ba);                                        \
+    })
 
 BA_GROWABLE(K32s, uint32_t, k32_push)
 BA_GROWABLE(K64s, uint64_t, k64_push)
