@@ -94,14 +94,15 @@ def steps_of(model: Model, opts: Options, states: list[Global]):
     """The explorer's (Step, Global) pairs along `states` (from the initial
     state), or ReplayError at the first state no step of the table reaches."""
     sp = _Space(model, opts)
-    same = (lambda g: _unordered(g)) if sp.sorted_channels else (lambda g: g)
+    same = _unordered if sp.sorted_channels else (lambda g: g)
     c = sp.start()
     out = []
     for n, want in enumerate(states, 1):
         want = same(want)
         for label, h in sp.successors(c):
-            if same(sp.decode(h)) == want:
-                out.append((sp.step_of(label), sp.decode(h)))
+            got = sp.decode(h)
+            if same(got) == want:
+                out.append((sp.step_of(label), got))
                 c = h
                 break
         else:

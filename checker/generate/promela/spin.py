@@ -71,8 +71,8 @@ def parse_pan(text: str) -> PanResult:
         why.append("bitstate hashing (-DBITSTATE) may miss states: the search is partial")
     if "max search depth too small" in text:
         why.append("pan's search depth limit (-m) cut the search")
-    limit = _num(r"([\d.e+]+) bytes limit", text, float, 0.0)
     if "reached -DMEMLIM bound" in text:
+        limit = _num(r"([\d.e+]+) bytes limit", text, float, 0.0)
         why.append(f"pan ran out of memory (its limit, -DMEMLIM: {limit / 2 ** 20:,.0f} MB)")
     elif "out of memory" in text or "memory limit" in text.lower():
         why.append("pan ran out of memory")
